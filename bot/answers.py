@@ -1,0 +1,60 @@
+"""What the core returns for a question: the CLI JSON shape, as pydantic models."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from bot import messages
+from bot.models import Source
+
+
+class SourceRef(BaseModel):
+    """Where an excerpt is quoted from."""
+
+    id: str
+    title: str
+    publisher: str
+    date: str
+
+
+class AnswerItem(BaseModel):
+    """One entry offered as an answer."""
+
+    id: str
+    title: str
+    category: str
+    region: str
+    excerpt: str
+    source: SourceRef
+    score: float
+    # Matched words of the question, for highlighting; not part of the JSON contract.
+    highlights: list[str] = Field(default_factory=list, exclude=True)
+
+
+class Answer(BaseModel):
+    """The core's reply to one question (the ``ask --json`` object)."""
+
+    query: str
+    answered: bool
+    answers: list[AnswerItem] = Field(default_factory=list)
+    suggestions: list[str] = Field(default_factory=list)
+
+
+def source_ref(source: Source) -> SourceRef:
+    """The JSON form of a source."""
+    return SourceRef(id=source.id, title=source.title, publisher=source.publisher, date=source.date)
+
+
+def display_date(date: str) -> str:
+    """A source date as a resident reads it: 2023年, 11月25日（年份未注明）, 日期未注明."""
+    if not date:
+        return messages.DATE_UNKNOWN
+    if date.startswith("--"):
+        month, day = date[2:].split("-")
+        return messages.MONTH_DAY_NO_YEAR.format(month=int(month), day=int(day))
+    parts = date.split("-")
+    if len(parts) == 1:
+        return messages.YEAR_ONLY.format(year=parts[0])
+    if len(parts) == 2:
+        return messages.YEAR_MONTH.format(year=parts[0], month=int(parts[1]))
+    return messages.FULL_DATE.format(year=parts[0], month=int(parts[1]), day=int(parts[2]))

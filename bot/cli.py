@@ -1,0 +1,166 @@
+"""Command line: ``python -m bot <command>`` (the same as ``bot <command>``).
+
+Commands: ``ask``, ``chat`` (the default), ``validate``. Every command takes ``--config`` and
+``--knowledge`` after its name. Errors become one-line messages, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from bot import messages
+from bot.config import Config, load_config
+from bot.errors import BotError, ConfigError, KnowledgeError
+from bot.loader import load_knowledge
+from bot.render import render_answer, render_explanation
+from bot.service import KnowledgeService
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="config file (default ./config.toml or $BOT_CONFIG)")
+    common.add_argument("--knowledge", help="knowledge directory (default: from the config)")
+
+    parser = argparse.ArgumentParser(
+        prog="bot", description="Livelihood-measures inquiry bot: console front end."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="command")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question or a batch")
+    ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--batch", metavar="FILE", help="one question per line; '-' for stdin")
+    ask.add_argument("--explain", action="store_true", help="show why the question matched")
+    ask.add_argument("--region", help="rank this region's entries first (a resident's choice)")
+
+    commands.add_parser("chat", parents=[common], help="interactive console conversation")
+
+    validate = commands.add_parser(
+        "validate", parents=[common], help="check the knowledge directory"
+    )
+    validate.add_argument("directory", nargs="?", help="knowledge directory to check")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the process exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    command = args.command or "chat"
+    if command == "chat" and args.command is None:
+        args = build_parser().parse_args(["chat", *(argv or sys.argv[1:])])
+    try:
+        config = load_config(args.config)
+        if args.knowledge:
+            config.knowledge.dir = Path(args.knowledge)
+        if command == "validate":
+            return validate_command(config, args.directory)
+        if command == "ask":
+            return ask_command(config, args)
+        return chat_command(config)
+    except KnowledgeError as exc:
+        print(f"The knowledge base has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+def validate_command(config: Config, directory: str | None) -> int:
+    """Check a knowledge directory; print a summary or every problem."""
+    path = Path(directory) if directory else config.knowledge.dir
+    knowledge = load_knowledge(path)
+    per_category = Counter(entry.category for entry in knowledge.entries)
+    print(f"{path}: OK, {len(knowledge.entries)} entries")
+    for category, count in per_category.items():
+        print(f"  {category}: {count}")
+    print(
+        f"  sources: {len(knowledge.sources)}, synonym groups: {len(knowledge.synonym_groups)}, "
+        f"regions: {len(knowledge.regions)}"
+    )
+    return EXIT_OK
+
+
+def ask_command(config: Config, args: argparse.Namespace) -> int:
+    """Answer a question, or a batch of them, as text, JSON or an explanation."""
+    if args.batch is None and args.question is None:
+        print('error: give a question, e.g. bot ask "老人食堂", or --batch FILE', file=sys.stderr)
+        return EXIT_USAGE
+    service = KnowledgeService(config.knowledge.dir, config.matching)
+    questions = _batch_lines(args.batch) if args.batch is not None else iter([args.question])
+    out = sys.stdout
+    for question in questions:
+        if args.explain:
+            result = service.explain(question, region=args.region)
+            out.write(render_explanation(result, service.knowledge) + "\n")
+        elif args.json:
+            answer = service.ask(question, region=args.region)
+            out.write(json.dumps(answer.model_dump(), ensure_ascii=False) + "\n")
+        else:
+            answer = service.ask(question, region=args.region)
+            text = render_answer(answer, service.categories(), config.messages.no_answer)
+            out.write(text + "\n\n")
+    out.flush()
+    return EXIT_OK
+
+
+def _batch_lines(name: str) -> Iterator[str]:
+    """Lines of a batch file (``-`` = stdin), decoded leniently so a bad byte never stops it."""
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise BotError(f"{name}: cannot read batch file: {exc.strerror or exc}") from exc
+    text = data.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for line in lines:
+        yield line.removesuffix("\r")
+
+
+def chat_command(config: Config, stdin: TextIO | None = None) -> int:
+    """Interactive console conversation over the same core as the Telegram bot."""
+    service = KnowledgeService(config.knowledge.dir, config.matching)
+    stdin = stdin or sys.stdin
+    interactive = stdin.isatty()
+    print(messages.CHAT_GREETING)
+    while True:
+        if interactive:
+            print(messages.CHAT_PROMPT, end="", flush=True)
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            line = ""
+        if not line:
+            break
+        question = line.strip()
+        if question.lower() in messages.CHAT_EXIT_WORDS:
+            break
+        if not question:
+            print(messages.EMPTY_QUESTION)
+            continue
+        answer = service.ask(question)
+        print(render_answer(answer, service.categories(), config.messages.no_answer) + "\n")
+    print(messages.CHAT_GOODBYE)
+    return EXIT_OK

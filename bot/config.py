@@ -1,0 +1,127 @@
+"""Configuration: ``config.toml`` validated by pydantic, with environment overrides."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot import messages
+from bot.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+CONFIG_ENV = "BOT_CONFIG"
+
+# Words every official text uses; matching on them alone produces confident nonsense.
+DEFAULT_FILLER_WORDS = [
+    "加强",
+    "推进",
+    "建设",
+    "服务",
+    "提升",
+    "工作",
+    "体系",
+    "全面",
+    "政策",
+    "民生",
+    "群众",
+    "发展",
+    "实施",
+    "完善",
+    "持续",
+    "推动",
+    "深化",
+    "落实",
+    "开展",
+    "保障",
+    "项目",
+    "工程",
+    "今年",
+    "明年",
+    "问题",
+    "情况",
+    "措施",
+    "办法",
+    "政府",
+    "老百姓",
+    "百姓",
+    "居民",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KnowledgeSettings(_Section):
+    """Where the knowledge base lives."""
+
+    dir: Path = Path("knowledge")
+
+
+class MatchingSettings(_Section):
+    """Knobs of the matcher; see README "How matching decides" for their meaning."""
+
+    cutoff: float = Field(default=3.0, ge=0)
+    secondary_ratio: float = Field(default=0.5, ge=0, le=1)
+    max_answers: int = Field(default=3, ge=1, le=10)
+    max_suggestions: int = Field(default=3, ge=0, le=10)
+    max_query_chars: int = Field(default=300, ge=10, le=10_000)
+    region_boost: float = Field(default=1.5, ge=1)
+    other_region_factor: float = Field(default=0.6, gt=0, le=1)
+    filler_words: list[str] = Field(default_factory=lambda: list(DEFAULT_FILLER_WORDS))
+
+
+class MessageSettings(_Section):
+    """Texts a deployment may override."""
+
+    no_answer: str = messages.NO_ANSWER
+
+
+class Config(_Section):
+    """The whole configuration file."""
+
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    messages: MessageSettings = Field(default_factory=MessageSettings)
+
+
+def config_path(explicit: str | None) -> tuple[Path, bool]:
+    """The config file to read and whether the user asked for it explicitly."""
+    if explicit:
+        return Path(explicit), True
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env), True
+    return DEFAULT_CONFIG_PATH, False
+
+
+def load_config(explicit: str | None = None) -> Config:
+    """Read the config file (``--config``, then ``$BOT_CONFIG``, then ./config.toml).
+
+    A missing default file means built-in defaults; a missing explicit file is an error.
+    Relative paths in the file are resolved against the file's directory.
+    """
+    path, required = config_path(explicit)
+    if not path.exists():
+        if required:
+            raise ConfigError(f"{path}: config file not found")
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from exc
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: invalid config: {details}") from exc
+    if not config.knowledge.dir.is_absolute():
+        config.knowledge.dir = path.parent / config.knowledge.dir
+    return config

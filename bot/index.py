@@ -1,0 +1,164 @@
+"""The search structures built once per knowledge version.
+
+Everything the matcher looks up per question is a dictionary keyed by a term, a pinyin key or a
+typo key, so answering costs the same however many entries there are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bot.loader import Knowledge
+from bot.normalize import normalize_term
+from bot.pinyin import word_key
+from bot.segment import Segmenter
+
+FILLER_FACTOR = 0.05
+MAX_TERM_CHARS = 12
+# Typo keys mark the wrong character with a character no normalised text contains.
+WILDCARD = "\x00"
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A keyword rule with its words mapped to canonical terms."""
+
+    text: str
+    required: tuple[str, ...]
+    excluded: tuple[str, ...]
+
+
+@dataclass
+class MatchIndex:
+    """Lookup tables over one validated knowledge base."""
+
+    knowledge: Knowledge
+    segmenter: Segmenter
+    canonical: dict[str, str] = field(default_factory=dict)
+    surface_prefixes: set[str] = field(default_factory=set)
+    region_names: dict[str, str] = field(default_factory=dict)
+    region_prefixes: set[str] = field(default_factory=set)
+    region_ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+    rules: list[list[CompiledRule]] = field(default_factory=list)
+    postings: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    vetoes: dict[str, list[int]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    filler: frozenset[str] = frozenset()
+    pinyin_terms: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    pinyin_prefixes: set[tuple[str, ...]] = field(default_factory=set)
+    substitution_terms: dict[str, list[str]] = field(default_factory=dict)
+    deletion_terms: dict[str, list[str]] = field(default_factory=dict)
+    titles: list[str] = field(default_factory=list)
+    title_bigrams: dict[str, list[int]] = field(default_factory=dict)
+
+    def weight(self, canonical: str) -> float:
+        """What a term says about an entry: rare terms say more, filler words almost nothing."""
+        base = self.idf.get(canonical, 0.0)
+        return base * FILLER_FACTOR if canonical in self.filler else base
+
+
+def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
+    """Build every lookup table for ``knowledge``."""
+    canonical = _canonical_map(knowledge)
+    index = MatchIndex(knowledge=knowledge, segmenter=Segmenter(()))
+    index.canonical = canonical
+    index.filler = frozenset(canonical.get(w, w) for w in map(normalize_term, filler_words) if w)
+
+    document_frequency: dict[str, int] = defaultdict(int)
+    for entry_number, entry in enumerate(knowledge.entries):
+        compiled = []
+        for parsed in entry.rules():
+            required = tuple(_canonical_word(canonical, w) for w in parsed.required)
+            excluded = tuple(_canonical_word(canonical, w) for w in parsed.excluded)
+            compiled.append(CompiledRule(parsed.text, required, excluded))
+        index.rules.append(compiled)
+        terms_of_entry: set[str] = set()
+        for rule_number, compiled_rule in enumerate(compiled):
+            if not compiled_rule.required:
+                for word in compiled_rule.excluded:
+                    index.vetoes.setdefault(word, []).append(entry_number)
+            for word in compiled_rule.required:
+                index.postings.setdefault(word, []).append((entry_number, rule_number))
+                terms_of_entry.add(word)
+        for term in terms_of_entry:
+            document_frequency[term] += 1
+        index.titles.append(normalize_term(entry.title))
+
+    total = max(1, len(knowledge.entries))
+    index.idf = {t: math.log(1 + total / df) for t, df in document_frequency.items()}
+    # Words of the rules that no synonym group mentions are their own canonical term.
+    for entry_rules in index.rules:
+        for rule in entry_rules:
+            for word in rule.required + rule.excluded:
+                canonical.setdefault(word, word)
+    for surface in canonical:
+        index.surface_prefixes.update(surface[:n] for n in range(1, len(surface) + 1))
+
+    _add_regions(index, knowledge)
+    _add_fuzzy_keys(index)
+    _add_title_bigrams(index)
+    index.segmenter = Segmenter(_user_words(index))
+    return index
+
+
+def _canonical_map(knowledge: Knowledge) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for group in knowledge.synonym_groups:
+        words = [w for w in (normalize_term(word) for word in group.words) if w]
+        if not words:
+            continue
+        for word in words:
+            mapping.setdefault(word, words[0])
+    return mapping
+
+
+def _canonical_word(canonical: dict[str, str], word: str) -> str:
+    term = normalize_term(word)
+    return canonical.get(term, term)
+
+
+def _add_regions(index: MatchIndex, knowledge: Knowledge) -> None:
+    for region in knowledge.regions.values():
+        for name in (region.name, *region.aliases):
+            term = normalize_term(name)
+            if term:
+                index.region_names[term] = region.name
+                index.region_prefixes.update(term[:n] for n in range(1, len(term) + 1))
+    for name in knowledge.regions:
+        ancestors: set[str] = set()
+        parent = knowledge.regions[name].parent
+        while parent and parent not in ancestors and parent in knowledge.regions:
+            ancestors.add(parent)
+            parent = knowledge.regions[parent].parent
+        index.region_ancestors[name] = frozenset(ancestors)
+
+
+def _add_fuzzy_keys(index: MatchIndex) -> None:
+    """Pinyin keys for homophones; substitution and deletion keys for one-character typos."""
+    for surface in index.canonical:
+        if len(surface) < 2 or len(surface) > MAX_TERM_CHARS:
+            continue
+        key = word_key(surface)
+        if key is not None:
+            index.pinyin_terms.setdefault(key, []).append(surface)
+            index.pinyin_prefixes.update(key[:n] for n in range(1, len(key) + 1))
+        if len(surface) >= 3:
+            for i in range(len(surface)):
+                wildcard = surface[:i] + WILDCARD + surface[i + 1 :]
+                index.substitution_terms.setdefault(wildcard, []).append(surface)
+                index.deletion_terms.setdefault(surface[:i] + surface[i + 1 :], []).append(surface)
+
+
+def _add_title_bigrams(index: MatchIndex) -> None:
+    for number, title in enumerate(index.titles):
+        for bigram in {title[i : i + 2] for i in range(len(title) - 1)}:
+            index.title_bigrams.setdefault(bigram, []).append(number)
+
+
+def _user_words(index: MatchIndex) -> list[str]:
+    words = set(index.canonical) | set(index.region_names)
+    for title in index.titles:
+        words.add(title)
+    return sorted(w for w in words if len(w) >= 2)

@@ -1,0 +1,377 @@
+"""Score knowledge entries against one question.
+
+Pipeline: normalise → segment → find terms (exact and synonym, then homophone and one-character
+typo for the parts nothing explained) → fire keyword rules through the inverted index → score the
+candidates (term weights × match quality, coverage of the question, title similarity, region) →
+decide against the cut-off. Every step is recorded so ``--explain`` can show why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice
+
+from rapidfuzz import fuzz
+
+from bot.config import MatchingSettings
+from bot.index import MAX_TERM_CHARS, WILDCARD, MatchIndex
+from bot.normalize import normalize
+from bot.pinyin import readings
+
+QUALITY = {"exact": 1.0, "synonym": 1.0, "homophone": 0.8, "typo": 0.6}
+NESTED_FACTOR = 0.3  # a term inside a longer matched term adds little new evidence
+AND_RULE_BONUS = 0.5  # share of its weakest word a multi-word rule adds when all words match
+TITLE_FLOOR = 60.0  # title similarity below this (0–100) counts for nothing
+TITLE_WEIGHT = 1.0
+RERANK_DEPTH = 30  # candidates whose title similarity is computed
+MAX_READING_COMBINATIONS = 16
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A term of the knowledge base found in the question."""
+
+    canonical: str
+    surface: str
+    text: str
+    start: int
+    end: int
+    kind: str
+
+    @property
+    def quality(self) -> float:
+        """How sure the match is: exact and synonym 1, homophone 0.8, typo 0.6."""
+        return QUALITY[self.kind]
+
+
+@dataclass
+class TermScore:
+    """One matched term's part in a candidate's score."""
+
+    canonical: str
+    hit: Hit
+    weight: float
+    points: float
+
+
+@dataclass
+class Candidate:
+    """An entry that shares at least one term with the question, and why it scored."""
+
+    entry_number: int
+    fired_rules: list[str]
+    terms: list[TermScore]
+    keyword_points: float = 0.0
+    rule_bonus: float = 0.0
+    coverage: float = 0.0
+    title_similarity: float = 0.0
+    region_factor: float = 1.0
+    score: float = 0.0
+
+    @property
+    def has_specific_term(self) -> bool:
+        """True when the score rests on at least one term that is not a filler word."""
+        return any(term.weight > 0 and term.points > 0.25 * term.weight for term in self.terms)
+
+
+@dataclass
+class MatchResult:
+    """Everything the matcher found for one question, best candidate first."""
+
+    query: str
+    normalized: str
+    tokens: list[str]
+    hits: list[Hit]
+    regions: list[str]
+    region_source: str
+    candidates: list[Candidate]
+    cutoff: float
+    answered: bool
+    vetoed: list[int] = field(default_factory=list)
+
+
+def match(
+    index: MatchIndex,
+    query: str,
+    settings: MatchingSettings,
+    *,
+    preferred_region: str | None = None,
+) -> MatchResult:
+    """Match ``query`` against ``index``; ``preferred_region`` ranks a resident's region first."""
+    text = normalize(query, settings.max_query_chars)
+    spans = index.segmenter.spans(text)
+    hits = find_terms(index, text, spans)
+    regions = find_regions(index, text, spans)
+    region_source = "question" if regions else ""
+    if not regions and preferred_region in index.region_ancestors:
+        regions, region_source = [preferred_region], "preference"
+
+    best_hits = _best_hit_per_term(hits)
+    vetoed = {
+        e
+        for term in best_hits
+        for e in index.vetoes.get(term, ())
+        if best_hits[term].kind in ("exact", "synonym")
+    }
+    candidates = _fire_rules(index, best_hits, vetoed)
+    total_points = _question_points(index, best_hits)
+    for candidate in candidates:
+        _score_keywords(candidate, index, total_points)
+    candidates.sort(key=lambda c: c.score, reverse=True)
+    for candidate in islice(candidates, RERANK_DEPTH):
+        _score_title_and_region(candidate, index, text, regions, settings)
+    candidates.sort(key=lambda c: (c.score, -c.entry_number), reverse=True)
+
+    best = candidates[0] if candidates else None
+    answered = bool(best and best.score >= settings.cutoff and best.has_specific_term)
+    return MatchResult(
+        query=query,
+        normalized=text,
+        tokens=[text[s:e] for s, e in spans],
+        hits=hits,
+        regions=regions,
+        region_source=region_source,
+        candidates=candidates,
+        cutoff=settings.cutoff,
+        answered=answered,
+        vetoed=sorted(vetoed),
+    )
+
+
+def find_terms(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> list[Hit]:
+    """Exact and synonym hits anywhere, then homophone and typo hits where nothing matched."""
+    starts = {s for s, _ in spans}
+    ends = {e for _, e in spans}
+    token_of = _token_lookup(spans, len(text))
+    hits = _exact_hits(index, text, starts, ends, token_of)
+    covered = [(h.start, h.end) for h in hits]
+    found = {h.canonical for h in hits}
+    for hit in _fuzzy_hits(index, text, spans):
+        if hit.canonical in found:
+            continue
+        if any(s <= hit.start and hit.end <= e for s, e in covered):
+            continue
+        hits.append(hit)
+    return hits
+
+
+def find_regions(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Region names (or aliases) the question mentions, as whole words."""
+    found: dict[str, None] = {}
+    for start, end in spans:
+        name = index.region_names.get(text[start:end])
+        if name:
+            found[name] = None
+    for start in range(len(text)):
+        end = start + 3
+        while end <= len(text) and text[start:end] in index.region_prefixes:
+            name = index.region_names.get(text[start:end])
+            if name:
+                found[name] = None
+            end += 1
+    return list(found)
+
+
+def _token_lookup(spans: list[tuple[int, int]], length: int) -> list[int]:
+    token_of = [-1] * length
+    for number, (start, end) in enumerate(spans):
+        for position in range(start, end):
+            token_of[position] = number
+    return token_of
+
+
+def _exact_hits(
+    index: MatchIndex, text: str, starts: set[int], ends: set[int], token_of: list[int]
+) -> list[Hit]:
+    hits = []
+    for start in range(len(text)):
+        end = start + 1
+        while end <= len(text) and text[start:end] in index.surface_prefixes:
+            surface = text[start:end]
+            canonical = index.canonical.get(surface)
+            # A two-character word must not straddle two words (老人吃饭 holds no 人吃).
+            if canonical and (
+                len(surface) != 2
+                or (start in starts and end in ends)
+                or token_of[start] == token_of[end - 1]
+            ):
+                kind = "exact" if surface == canonical else "synonym"
+                hits.append(Hit(canonical, surface, surface, start, end, kind))
+            end += 1
+    return hits
+
+
+def _fuzzy_hits(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> list[Hit]:
+    """Homophone and typo hits over windows of whole tokens (a typo is its own "word")."""
+    hits = []
+    for first in range(len(spans)):
+        start = spans[first][0]
+        partial_keys: set[tuple[str, ...]] = {()}
+        for last in range(first, len(spans)):
+            end = spans[last][1]
+            if end - start > MAX_TERM_CHARS:
+                break
+            window = text[start:end]
+            partial_keys = _extend_keys(index, partial_keys, text[spans[last][0] : end])
+            if end - start < 2:
+                continue
+            for key in partial_keys:
+                for surface in index.pinyin_terms.get(key, ()):
+                    if surface != window and _shares_position(surface, window):
+                        hits.append(_hit(index, surface, window, start, end, "homophone"))
+            hits.extend(
+                _hit(index, surface, window, start, end, "typo")
+                for surface in _typo_surfaces(index, window)
+            )
+    return hits
+
+
+def _extend_keys(index: MatchIndex, keys: set[tuple[str, ...]], chars: str) -> set[tuple[str, ...]]:
+    for char in chars:
+        options = readings(char)
+        keys = {
+            (*key, reading)
+            for key in keys
+            for reading in options
+            if (*key, reading) in index.pinyin_prefixes
+        }
+        if not keys:
+            return keys
+        if len(keys) > MAX_READING_COMBINATIONS:
+            keys = set(islice(keys, MAX_READING_COMBINATIONS))
+    return keys
+
+
+def _shares_position(surface: str, window: str) -> bool:
+    return any(a == b for a, b in zip(surface, window, strict=True))
+
+
+def _typo_surfaces(index: MatchIndex, window: str) -> set[str]:
+    found: set[str] = set()
+    if len(window) >= 3:
+        for i in range(len(window)):
+            key = window[:i] + WILDCARD + window[i + 1 :]
+            found.update(index.substitution_terms.get(key, ()))
+    found.update(index.deletion_terms.get(window, ()))
+    found.discard(window)
+    return found
+
+
+def _hit(index: MatchIndex, surface: str, window: str, start: int, end: int, kind: str) -> Hit:
+    return Hit(index.canonical[surface], surface, window, start, end, kind)
+
+
+def _best_hit_per_term(hits: list[Hit]) -> dict[str, Hit]:
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        current = best.get(hit.canonical)
+        if current is None or (hit.quality, hit.end - hit.start) > (
+            current.quality,
+            current.end - current.start,
+        ):
+            best[hit.canonical] = hit
+    return best
+
+
+def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> list[Candidate]:
+    counts: dict[tuple[int, int], int] = {}
+    for term in hits:
+        for posting in index.postings.get(term, ()):
+            counts[posting] = counts.get(posting, 0) + 1
+    fired: dict[int, list[int]] = {}
+    for (entry_number, rule_number), count in counts.items():
+        if entry_number in vetoed:
+            continue
+        rule = index.rules[entry_number][rule_number]
+        if count < len(set(rule.required)):
+            continue
+        if any(word in hits and hits[word].kind in ("exact", "synonym") for word in rule.excluded):
+            continue
+        fired.setdefault(entry_number, []).append(rule_number)
+    candidates = []
+    for entry_number, rule_numbers in fired.items():
+        rules = [index.rules[entry_number][n] for n in sorted(rule_numbers)]
+        terms = {word for rule in rules for word in rule.required}
+        candidates.append(
+            Candidate(
+                entry_number=entry_number,
+                fired_rules=[rule.text for rule in rules],
+                terms=[TermScore(t, hits[t], index.weight(t), 0.0) for t in sorted(terms)],
+            )
+        )
+    return candidates
+
+
+def _question_points(index: MatchIndex, hits: dict[str, Hit]) -> float:
+    """The evidence the whole question offers: what a perfect entry would collect."""
+    useful = [hit for term, hit in hits.items() if term in index.postings]
+    return sum(
+        index.weight(hit.canonical)
+        * hit.quality
+        * _length_factor(hit)
+        * (NESTED_FACTOR if _nested(hit, useful) else 1.0)
+        for hit in useful
+    )
+
+
+def _nested(hit: Hit, others: list[Hit]) -> bool:
+    """True when a longer matched term contains this one (食堂 inside 幸福食堂)."""
+    return any(
+        other.start <= hit.start
+        and hit.end <= other.end
+        and (other.end - other.start) > (hit.end - hit.start)
+        for other in others
+    )
+
+
+def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float) -> None:
+    hits = [term.hit for term in candidate.terms]
+    for term in candidate.terms:
+        points = term.weight * term.hit.quality * _length_factor(term.hit)
+        term.points = points * (NESTED_FACTOR if _nested(term.hit, hits) else 1.0)
+    candidate.keyword_points = sum(term.points for term in candidate.terms)
+    by_term = {term.canonical: term for term in candidate.terms}
+    rules = index.rules[candidate.entry_number]
+    for rule in rules:
+        if rule.text in candidate.fired_rules and len(set(rule.required)) > 1:
+            candidate.rule_bonus += AND_RULE_BONUS * min(by_term[w].points for w in rule.required)
+    if total_points > 0:
+        candidate.coverage = min(1.0, candidate.keyword_points / total_points)
+    candidate.score = (candidate.keyword_points + candidate.rule_bonus) * (
+        0.5 + 0.5 * candidate.coverage
+    )
+
+
+def _length_factor(hit: Hit) -> float:
+    length = hit.end - hit.start
+    return {1: 0.5, 2: 1.0, 3: 1.2}.get(length, 1.4)
+
+
+def _score_title_and_region(
+    candidate: Candidate,
+    index: MatchIndex,
+    text: str,
+    regions: list[str],
+    settings: MatchingSettings,
+) -> None:
+    title = index.titles[candidate.entry_number]
+    similarity = fuzz.partial_ratio(title, text.replace(" ", "")) if text else 0.0
+    candidate.title_similarity = similarity
+    bonus = max(0.0, similarity - TITLE_FLOOR) / (100 - TITLE_FLOOR) * TITLE_WEIGHT
+    candidate.region_factor = _region_factor(index, candidate.entry_number, regions, settings)
+    candidate.score = (candidate.score + bonus) * candidate.region_factor
+
+
+def _region_factor(
+    index: MatchIndex, entry_number: int, regions: list[str], settings: MatchingSettings
+) -> float:
+    if not regions:
+        return 1.0
+    region = index.knowledge.entries[entry_number].region
+    if region in regions:
+        return settings.region_boost
+    if any(region in index.region_ancestors.get(named, ()) for named in regions):
+        return 1.0  # a city-wide measure also applies to its counties
+    if any(named in index.region_ancestors.get(region, ()) for named in regions):
+        return settings.region_boost**0.5  # a county measure inside the named city
+    return settings.other_region_factor

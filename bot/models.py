@@ -1,0 +1,159 @@
+"""Pydantic models of the knowledge files an office clerk edits.
+
+``sources.toml`` holds ``[[sources]]``, ``synonyms.toml`` ``[[groups]]``, ``regions.toml``
+``[[regions]]``, and every other ``<topic>.toml`` ``[[entries]]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+MAX_EXCERPT_CHARS = 400
+MAX_TITLE_CHARS = 30
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})$"), "year"),
+    (re.compile(r"^(\d{4})-(\d{2})$"), "month"),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), "day"),
+    (re.compile(r"^--(\d{2})-(\d{2})$"), "month-day"),
+)
+
+
+def check_date(value: str) -> str:
+    """Accept '', YYYY, YYYY-MM, YYYY-MM-DD or --MM-DD (month and day, year not stated)."""
+    if value == "":
+        return value
+    for pattern, form in _DATE_FORMS:
+        match = pattern.match(value)
+        if not match:
+            continue
+        parts = [int(p) for p in match.groups()]
+        try:
+            if form == "year":
+                dt.date(parts[0], 1, 1)
+            elif form == "month":
+                dt.date(parts[0], parts[1], 1)
+            elif form == "day":
+                dt.date(parts[0], parts[1], parts[2])
+            else:
+                dt.date(2000, parts[0], parts[1])  # a leap year, so --02-29 is valid
+        except ValueError as exc:
+            raise ValueError(f"not a real date: {value!r}") from exc
+        return value
+    raise ValueError(
+        f'bad date {value!r}: use YYYY, YYYY-MM, YYYY-MM-DD, --MM-DD or "" when not stated'
+    )
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """An article the excerpts quote."""
+
+    id: Slug
+    title: Text
+    publisher: Text
+    date: str
+    file: str | None = None
+    url: str | None = None
+    notes: str = ""
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        return check_date(value.strip())
+
+
+class SynonymGroup(_Model):
+    """Interchangeable words; the first one is the canonical term."""
+
+    words: list[Text] = Field(min_length=2)
+    notes: str = ""
+
+
+class Region(_Model):
+    """A city, county or district an entry can belong to."""
+
+    name: Text
+    parent: str | None = None
+    aliases: list[Text] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """One parsed keyword rule: all ``required`` words present, none of ``excluded``.
+
+    A rule with only excluded words vetoes its entry for questions containing any of them.
+    """
+
+    text: str
+    required: tuple[str, ...]
+    excluded: tuple[str, ...]
+
+
+def parse_rule(text: str) -> KeywordRule:
+    """Parse ``"野猪 赔 -养老"`` into required and excluded words; raise ValueError if malformed."""
+    words = text.split()
+    if not words:
+        raise ValueError("empty keyword rule")
+    required: list[str] = []
+    excluded: list[str] = []
+    for word in words:
+        if word.startswith("-"):
+            if len(word) == 1:
+                raise ValueError(f"keyword rule {text!r}: '-' must be followed by a word")
+            excluded.append(word[1:])
+        else:
+            required.append(word)
+    if len(required) == 1 and len(required[0]) == 1:
+        raise ValueError(
+            f"keyword rule {text!r}: a one-character word needs another word in the same rule"
+        )
+    return KeywordRule(text=text, required=tuple(required), excluded=tuple(excluded))
+
+
+class Entry(_Model):
+    """One answer: a verbatim excerpt with the rules that retrieve it."""
+
+    id: Slug
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE_CHARS)
+    ]
+    category: Text
+    region: Text
+    keywords: list[str] = Field(min_length=1)
+    excerpt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    source: Text
+    questions: list[Text] = Field(default_factory=list)
+    notes: str = ""
+
+    @field_validator("keywords")
+    @classmethod
+    def _rules_parse(cls, value: list[str]) -> list[str]:
+        for rule in value:
+            parse_rule(rule)
+        return value
+
+    @field_validator("excerpt")
+    @classmethod
+    def _excerpt_length(cls, value: str) -> str:
+        if len(value) > MAX_EXCERPT_CHARS:
+            raise ValueError(
+                f"too long ({len(value)} characters, at most {MAX_EXCERPT_CHARS}): "
+                "quote only the sentence or two that state the measure"
+            )
+        return value
+
+    def rules(self) -> list[KeywordRule]:
+        """The keyword rules, parsed."""
+        return [parse_rule(rule) for rule in self.keywords]

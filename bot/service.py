@@ -1,0 +1,126 @@
+"""The one service object the front ends (CLI, Telegram) talk to.
+
+It owns the current knowledge version and its index. ``ask`` never blocks on a reload: a reload
+builds a complete new version first and then swaps one reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answers import Answer, AnswerItem, source_ref
+from bot.config import MatchingSettings
+from bot.index import MatchIndex, build_index
+from bot.loader import Knowledge, load_knowledge
+from bot.matcher import Candidate, MatchResult, match
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    """What a successful reload changed."""
+
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+    total: int
+    seconds: float
+
+
+class KnowledgeService:
+    """Answers questions from one knowledge directory and reloads it on demand."""
+
+    def __init__(self, directory: Path, settings: MatchingSettings) -> None:
+        self.directory = directory
+        self.settings = settings
+        self._index = self._build(directory)
+        self._reload_lock = threading.Lock()
+
+    @property
+    def knowledge(self) -> Knowledge:
+        """The knowledge version currently answering."""
+        return self._index.knowledge
+
+    def categories(self) -> list[str]:
+        """The categories of the current knowledge."""
+        return self._index.knowledge.categories()
+
+    def ask(self, question: str, *, region: str | None = None) -> Answer:
+        """Answer one question; ``region`` is the resident's chosen region, if any."""
+        result = self.explain(question, region=region)
+        return self._compose(result)
+
+    def explain(self, question: str, *, region: str | None = None) -> MatchResult:
+        """The full match trace for one question (what ``ask --explain`` prints)."""
+        return match(self._index, question, self.settings, preferred_region=region)
+
+    def reload(self) -> ReloadReport:
+        """Re-read the directory; swap in the new version only if all of it is valid.
+
+        Raises KnowledgeError (and keeps the current version) when anything is wrong.
+        """
+        with self._reload_lock:
+            started = time.perf_counter()
+            new_index = self._build(self.directory)
+            old = self._index.knowledge.fingerprints
+            new = new_index.knowledge.fingerprints
+            self._index = new_index
+            report = ReloadReport(
+                added=sorted(set(new) - set(old)),
+                removed=sorted(set(old) - set(new)),
+                changed=sorted(k for k in set(old) & set(new) if old[k] != new[k]),
+                total=len(new),
+                seconds=time.perf_counter() - started,
+            )
+            logger.info("knowledge reloaded: %s", report)
+            return report
+
+    def _build(self, directory: Path) -> MatchIndex:
+        return build_index(load_knowledge(directory), self.settings.filler_words)
+
+    def _compose(self, result: MatchResult) -> Answer:
+        index = self._index
+        if not result.answered:
+            return Answer(query=result.query, answered=False, suggestions=self._suggest(result))
+        floor = self.settings.secondary_ratio * self.settings.cutoff
+        chosen = [result.candidates[0]] + [
+            c for c in result.candidates[1 : self.settings.max_answers] if c.score >= floor
+        ]
+        return Answer(
+            query=result.query,
+            answered=True,
+            answers=[self._item(index, candidate) for candidate in chosen],
+        )
+
+    def _item(self, index: MatchIndex, candidate: Candidate) -> AnswerItem:
+        entry = index.knowledge.entries[candidate.entry_number]
+        return AnswerItem(
+            id=entry.id,
+            title=entry.title,
+            category=entry.category,
+            region=entry.region,
+            excerpt=entry.excerpt,
+            source=source_ref(index.knowledge.sources[entry.source]),
+            score=round(candidate.score, 3),
+            highlights=sorted({term.hit.text for term in candidate.terms}, key=len, reverse=True),
+        )
+
+    def _suggest(self, result: MatchResult) -> list[str]:
+        """Titles of the nearest entries, from the candidates or else from shared title words."""
+        index = self._index
+        limit = self.settings.max_suggestions
+        numbers = [c.entry_number for c in result.candidates[:limit]]
+        if len(numbers) < limit:
+            text = result.normalized.replace(" ", "")
+            counts: dict[int, int] = {}
+            for bigram in {text[i : i + 2] for i in range(len(text) - 1)}:
+                for number in index.title_bigrams.get(bigram, ()):
+                    counts[number] = counts.get(number, 0) + 1
+            ranked = sorted(counts, key=lambda n: (-counts[n], n))
+            numbers += [n for n in ranked if n not in numbers][: limit - len(numbers)]
+        return [index.knowledge.entries[n].title for n in numbers]

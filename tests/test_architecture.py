@@ -1,0 +1,51 @@
+"""The import rule: the core never loads Telegram; the shipped knowledge validates."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from bot.loader import load_knowledge
+from tests.conftest import ROOT
+
+
+def imported_modules(path: str) -> set[str]:
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_core_never_imports_telegram_or_handlers_at_top_level() -> None:
+    for path in sorted((ROOT / "bot").glob("*.py")):
+        modules = imported_modules(str(path.relative_to(ROOT)))
+        assert not any(m == "telegram" or m.startswith("telegram.") for m in modules), path
+        if path.name != "cli.py":
+            assert not any(m.startswith("handlers") for m in modules), path
+
+
+def test_ask_chat_validate_do_not_load_telegram() -> None:
+    for command in (["ask", "--json", "幸福食堂"], ["validate"], ["chat"]):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "bot", *command],
+            input="",
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+        assert "bot.service" in imported or command == ["validate"]
+        assert not {m for m in imported if m.split(".")[0] in ("telegram", "handlers")}, command
+
+
+def test_shipped_knowledge_validates() -> None:
+    knowledge = load_knowledge(ROOT / "knowledge")
+    assert len(knowledge.entries) >= 20
+    assert {"养老服务", "医疗卫生", "就业创业"} <= set(knowledge.categories())

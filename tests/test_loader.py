@@ -1,0 +1,208 @@
+"""Every loader problem is reported, all at once, naming file, entry and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import KnowledgeError
+from bot.loader import load_knowledge
+from tests.conftest import ELDERLY, write_knowledge
+
+
+def problems_of(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(directory)
+    return caught.value.problems
+
+
+def test_fixture_loads(kb_dir: Path) -> None:
+    knowledge = load_knowledge(kb_dir)
+    assert [e.id for e in knowledge.entries][:2] == ["elderly-canteens", "home-renovation"]
+    assert knowledge.categories() == ["养老服务", "社会保险", "就业创业", "农业与补偿"]
+    assert knowledge.regions["襄垣县"].parent == "长治市"
+
+
+def test_unknown_source_names_file_entry_and_field(tmp_path: Path) -> None:
+    broken = ELDERLY.replace('source = "src-b"', 'source = "src-9"')
+    kb = write_knowledge(tmp_path, {"elderly.toml": broken})
+    assert problems_of(kb) == [
+        f'{kb / "elderly.toml"}: entry "pension-insurance": source: unknown source "src-9"'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            (
+                'excerpt = "推进居家适老化改造。"',
+                'excerpt = "推进居家适老化改造。"\ncolour = "red"',
+            ),
+            'entry "home-renovation": colour: unknown field',
+        ),
+        (
+            (
+                'category = "养老服务"\nregion = "长治市"\nkeywords = ["适老化改造"',
+                'region = "长治市"\nkeywords = ["适老化改造"',
+            ),
+            'entry "home-renovation": category: required field is missing',
+        ),
+        (
+            ('keywords = ["适老化改造", "老年人 改造", "养老"]', 'keywords = "适老化改造"'),
+            'entry "home-renovation": keywords: must be a list',
+        ),
+        (
+            ('keywords = ["适老化改造", "老年人 改造", "养老"]', "keywords = []"),
+            'entry "home-renovation": keywords: must not be empty',
+        ),
+        (
+            ('keywords = ["适老化改造", "老年人 改造", "养老"]', 'keywords = ["  "]'),
+            'entry "home-renovation": keywords: empty keyword rule',
+        ),
+        (
+            ('keywords = ["适老化改造", "老年人 改造", "养老"]', 'keywords = ["改"]'),
+            "a one-character word needs another word",
+        ),
+        (
+            ('excerpt = "推进居家适老化改造。"', 'excerpt = "' + "改" * 401 + '"'),
+            'entry "home-renovation": excerpt: too long (401 characters, at most 400)',
+        ),
+        (
+            ('id = "home-renovation"', 'id = "Home Renovation"'),
+            "id: must be lowercase ascii words joined by '-'",
+        ),
+        (
+            ('title = "居家适老化改造"', "title = 42"),
+            'entry "home-renovation": title: must be text',
+        ),
+    ],
+)
+def test_entry_field_problems(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    old, new = change
+    assert old in ELDERLY
+    kb = write_knowledge(tmp_path, {"elderly.toml": ELDERLY.replace(old, new)})
+    problems = problems_of(kb)
+    assert len(problems) == 1
+    assert str(kb / "elderly.toml") in problems[0]
+    assert expected in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("date", "message"),
+    [
+        ("2024-13-01", "not a real date"),
+        ("2024-02-30", "not a real date"),
+        ("yesterday", "bad date 'yesterday'"),
+        ("2024/03/05", "bad date"),
+        ("--13-01", "not a real date"),
+    ],
+)
+def test_bad_dates(tmp_path: Path, date: str, message: str) -> None:
+    kb = write_knowledge(tmp_path)
+    sources = (kb / "sources.toml").read_text(encoding="utf-8")
+    (kb / "sources.toml").write_text(sources.replace("2024-03-05", date), encoding="utf-8")
+    problems = problems_of(kb)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f'{kb / "sources.toml"}: source "src-a": date: ')
+    assert message in problems[0]
+
+
+@pytest.mark.parametrize("date", ["2023", "2023-11", "2023-11-25", "--11-25", "--02-29", ""])
+def test_good_dates(tmp_path: Path, date: str) -> None:
+    kb = write_knowledge(tmp_path)
+    sources = (kb / "sources.toml").read_text(encoding="utf-8")
+    (kb / "sources.toml").write_text(sources.replace("2024-03-05", date), encoding="utf-8")
+    assert load_knowledge(kb).sources["src-a"].date == date
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    kb = write_knowledge(
+        tmp_path, {"more.toml": ELDERLY.split("[[entries]]")[1].join(["[[entries]]", ""])}
+    )
+    problems = problems_of(kb)
+    assert problems == [
+        f'{kb / "more.toml"}: entry "elderly-canteens": id: duplicate id, '
+        f"already used in {kb / 'elderly.toml'}"
+    ]
+
+
+def test_toml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path, {"jobs.toml": '[[entries]]\nid = "x"\ntitle = "没有引号\n'})
+    problems = problems_of(kb)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{kb / 'jobs.toml'}:3:")
+    assert "TOML syntax error" in problems[0]
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path, {"jobs.toml": "# nothing yet\n"})
+    assert problems_of(kb) == [f"{kb / 'jobs.toml'}: file has no [[entries]] tables"]
+
+
+def test_non_utf8_and_unreadable_files(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    (kb / "jobs.toml").write_bytes("id = '就业'".encode("gbk"))
+    (kb / "folder.toml").mkdir()  # a directory where a file should be: unreadable as a file
+    problems = problems_of(kb)
+    assert any("folder.toml: cannot read file" in p for p in problems)
+    assert any(p.startswith(f"{kb / 'jobs.toml'}: not UTF-8 text") for p in problems)
+
+
+def test_missing_directory_and_sources(tmp_path: Path) -> None:
+    assert problems_of(tmp_path / "nowhere") == [
+        f"{tmp_path / 'nowhere'}: knowledge directory not found"
+    ]
+    kb = write_knowledge(tmp_path / "kb")
+    (kb / "sources.toml").unlink()
+    problems = problems_of(kb)
+    assert (
+        problems[0]
+        == f"{kb / 'sources.toml'}: missing: every knowledge directory needs a sources file"
+    )
+    # Without sources every entry's source is unknown too: all of it is reported at once.
+    assert sum("unknown source" in p for p in problems) == 6
+
+
+def test_unknown_region_and_synonym_in_two_groups(tmp_path: Path) -> None:
+    kb = write_knowledge(
+        tmp_path,
+        {
+            "elderly.toml": ELDERLY.replace('region = "襄垣县"', 'region = "火星县"'),
+            "synonyms.toml": (
+                '[[groups]]\nwords = ["老人", "长者"]\n[[groups]]\nwords = ["老年人", "老人"]\n'
+            ),
+        },
+    )
+    problems = problems_of(kb)
+    assert (
+        f'{kb / "synonyms.toml"}: group 2: words: "老人" is already in group 1 '
+        "(a word may belong to one group only)" in problems
+    )
+    assert any('entry "pension-insurance": region: unknown region "火星县"' in p for p in problems)
+
+
+def test_many_problems_reported_together(tmp_path: Path) -> None:
+    broken = (
+        ELDERLY.replace('source = "src-a"', 'source = "nope"', 1)
+        .replace('keywords = ["适老化改造", "老年人 改造", "养老"]', "keywords = []")
+        .replace('excerpt = "推动基本养老保险应保尽保。"', 'excerpt = "' + "保" * 500 + '"')
+    )
+    kb = write_knowledge(tmp_path, {"elderly.toml": broken, "jobs.toml": "[[entries]]\nid = 3\n"})
+    problems = problems_of(kb)
+    joined = "\n".join(problems)
+    assert 'entry "elderly-canteens": source: unknown source "nope"' in joined
+    assert 'entry "home-renovation": keywords: must not be empty' in joined
+    assert 'entry "pension-insurance": excerpt: too long (500 characters' in joined
+    assert "jobs.toml: entry #1: id:" in joined
+    assert "jobs.toml: entry #1: title: required field is missing" in joined
+
+
+def test_fingerprints_change_with_content(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    before = load_knowledge(kb).fingerprints
+    (kb / "elderly.toml").write_text(ELDERLY.replace("扩容提质", "扩容"), encoding="utf-8")
+    after = load_knowledge(kb).fingerprints
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {"elderly-canteens"}

@@ -1,0 +1,99 @@
+"""The matcher on a small fixture knowledge base."""
+
+from __future__ import annotations
+
+from bot.service import KnowledgeService
+
+
+def top_id(service: KnowledgeService, question: str, region: str | None = None) -> str | None:
+    answer = service.ask(question, region=region)
+    return answer.answers[0].id if answer.answered else None
+
+
+def test_exact_keyword(service: KnowledgeService) -> None:
+    assert top_id(service, "幸福食堂") == "elderly-canteens"
+
+
+def test_synonym_applied_to_question_and_rule(service: KnowledgeService) -> None:
+    # The rule says "老年人 吃饭"; the question says 长者, a synonym of 老年人.
+    result = service.explain("长者吃饭的地方在哪")
+    assert [c.entry_number for c in result.candidates][:1] == [0]
+    hit = next(h for h in result.hits if h.text == "长者")
+    assert (hit.canonical, hit.kind) == ("老年人", "synonym")
+
+
+def test_and_rule_needs_every_word(service: KnowledgeService) -> None:
+    fired = service.explain("老人吃饭").candidates[0].fired_rules
+    assert "老年人 吃饭" in fired
+    assert all("老年人 吃饭" not in c.fired_rules for c in service.explain("吃饭").candidates)
+
+
+def test_excluded_word_stops_a_rule(service: KnowledgeService) -> None:
+    # "保险 -野猪": the pension entry must not fire on 保险 when the question is about boars.
+    result = service.explain("野猪拱了庄稼有保险吗")
+    fired = {service.knowledge.entries[c.entry_number].id: c.fired_rules for c in result.candidates}
+    assert "保险 -野猪" not in fired.get("pension-insurance", [])
+    assert top_id(service, "野猪拱了庄稼有保险吗") == "wildlife-insurance"
+    assert "保险 -野猪" in service.explain("有什么保险").candidates[0].fired_rules
+
+
+def test_homophone_typo(service: KnowledgeService) -> None:
+    result = service.explain("样老保险怎么交")  # 样老 typed for 养老
+    assert top_id(service, "样老保险怎么交") == "pension-insurance"
+    assert any(h.kind == "homophone" and h.surface == "养老保险" for h in result.hits)
+
+
+def test_one_wrong_character_in_a_long_keyword(service: KnowledgeService) -> None:
+    result = service.explain("适老化改照")  # 照 for 造: not a homophone, a plain typo
+    assert top_id(service, "适老化改照") == "home-renovation"
+    assert any(h.kind == "typo" and h.surface == "适老化改造" for h in result.hits)
+
+
+def test_one_missing_character_in_a_long_keyword(service: KnowledgeService) -> None:
+    result = service.explain("适老改造")  # 化 missing
+    assert result.candidates[0].entry_number == 1
+    assert any(h.kind == "typo" and h.surface == "适老化改造" for h in result.hits)
+
+
+def test_traditional_characters(service: KnowledgeService) -> None:
+    assert top_id(service, "幸福食堂與配餐點") == "elderly-canteens"
+
+
+def test_region_named_in_question_ranks_first(service: KnowledgeService) -> None:
+    assert top_id(service, "潞州区就业岗位多不多") == "jobs-luzhou"
+    assert top_id(service, "襄垣的就业岗位") == "jobs-xiangyuan"
+    ranked = [a.id for a in service.ask("潞州就业岗位").answers]
+    assert ranked[:2] == ["jobs-luzhou", "jobs-xiangyuan"]  # the other region is kept, lower
+
+
+def test_preferred_region_when_question_names_none(service: KnowledgeService) -> None:
+    assert top_id(service, "就业岗位", region="潞州区") == "jobs-luzhou"
+    assert top_id(service, "就业岗位", region="襄垣县") == "jobs-xiangyuan"
+    # A region named in the question wins over the stored preference.
+    assert top_id(service, "襄垣就业岗位", region="潞州区") == "jobs-xiangyuan"
+
+
+def test_below_cutoff_is_refused_with_suggestions(service: KnowledgeService) -> None:
+    answer = service.ask("护照过期了在哪里换")
+    assert not answer.answered and answer.answers == []
+    weak = service.ask("改造")  # a real keyword part, but too little evidence
+    assert not weak.answered
+    assert "居家适老化改造" in weak.suggestions
+
+
+def test_region_alone_is_not_an_answer(service: KnowledgeService) -> None:
+    assert not service.ask("明天长治下不下雨").answered
+
+
+def test_empty_junk_and_huge_questions(service: KnowledgeService) -> None:
+    for question in ["", "   ", "！！！？？", "😀" * 50, "\x00\x01", "养" * 100_000]:
+        answer = service.ask(question)
+        assert answer.answered is False or answer.answers
+    assert top_id(service, "幸福食堂" + "啊" * 100_000) == "elderly-canteens"
+
+
+def test_answer_carries_source_and_highlights(service: KnowledgeService) -> None:
+    best = service.ask("幸福食堂配餐点").answers[0]
+    assert best.source.publisher == "测试日报" and best.source.date == "2024-03-05"
+    assert best.highlights[0] == "幸福食堂"
+    assert "highlights" not in best.model_dump()
