@@ -213,7 +213,7 @@ def _fuzzy_hits(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> l
                 break
             window = text[start:end]
             partial_keys = _extend_keys(index, partial_keys, text[spans[last][0] : end])
-            if end - start < 2:
+            if end - start < 2 or index.segmenter.is_common_word(window):
                 continue
             for key in partial_keys:
                 for surface in index.pinyin_terms.get(key, ()):
@@ -250,6 +250,11 @@ def _typo_surfaces(index: MatchIndex, window: str) -> set[str]:
     found: set[str] = set()
     if len(window) >= 3:
         for i in range(len(window)):
+            # An ordinary word with a character before or after it (大医院 = 大 + 医院) is a
+            # phrase, not a typo of 县医院.
+            rest = window[1:] if i == 0 else window[:-1] if i == len(window) - 1 else ""
+            if rest and index.segmenter.is_common_word(rest):
+                continue
             key = window[:i] + WILDCARD + window[i + 1 :]
             found.update(index.substitution_terms.get(key, ()))
     found.update(index.deletion_terms.get(window, ()))

@@ -15,6 +15,9 @@ import jieba
 # A frequency high enough that jieba keeps a user word whole rather than splitting it into two
 # common words, yet low enough not to swallow ordinary words around it.
 USER_WORD_FREQ = 3000
+# A word this frequent in jieba's general dictionary is what the resident meant to type (晚上 is
+# not a typo of 网上, nor 大医院 of 县医院), so it is never read as a typo or homophone.
+COMMON_WORD_FREQ = 1000
 
 jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG/INFO
 _base: jieba.Tokenizer | None = None
@@ -55,6 +58,10 @@ class Segmenter:
             for word, start, end in self._tokenizer.tokenize(text, HMM=False)
             if not word.isspace()
         ]
+
+    def is_common_word(self, word: str) -> bool:
+        """True for a frequent word of the general dictionary (not a keyword of ours)."""
+        return _base_tokenizer().FREQ.get(word, 0) >= COMMON_WORD_FREQ
 
     def words(self, text: str) -> list[str]:
         """The non-space tokens of ``text``."""

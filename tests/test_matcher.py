@@ -97,3 +97,19 @@ def test_answer_carries_source_and_highlights(service: KnowledgeService) -> None
     assert best.source.publisher == "测试日报" and best.source.date == "2024-03-05"
     assert best.highlights[0] == "幸福食堂"
     assert "highlights" not in best.model_dump()
+
+
+def test_a_common_word_is_not_read_as_a_typo(service: KnowledgeService) -> None:
+    # 晚上 sounds like 网上 and 大医院 is one character from 县医院, but both are ordinary words.
+    from bot.config import MatchingSettings
+    from tests.conftest import JOBS, write_knowledge
+
+    extra = JOBS + (
+        '\n[[entries]]\nid = "online-shop"\ntitle = "网上开店"\ncategory = "就业创业"\n'
+        'region = "长治市"\nkeywords = ["网上", "县医院"]\nexcerpt = "网上。"\nsource = "src-b"\n'
+    )
+    kb = write_knowledge(service.directory.parent / "kb2", {"jobs.toml": extra})
+    other = KnowledgeService(kb, MatchingSettings(cutoff=2.0))
+    kinds = {(h.text, h.kind) for h in other.explain("晚上去大医院").hits}
+    assert not {k for k in kinds if k[1] in ("homophone", "typo")}
+    assert ("网伤", "homophone") in {(h.text, h.kind) for h in other.explain("网伤").hits}
