@@ -1,7 +1,8 @@
 """Command line: ``python -m bot <command>`` (the same as ``bot <command>``).
 
-Commands: ``ask``, ``chat`` (the default), ``validate``. Every command takes ``--config`` and
-``--knowledge`` after its name. Errors become one-line messages, never tracebacks.
+Commands: ``ask``, ``chat`` (the default), ``validate``, ``kb test``, ``kb lint``. Every command
+takes ``--config`` and ``--knowledge`` after its name. Errors become one-line messages, never
+tracebacks.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TextIO
 from bot import messages
 from bot.config import Config, load_config
 from bot.errors import BotError, ConfigError, KnowledgeError
+from bot.kbcheck import lint, run_examples
 from bot.loader import load_knowledge
 from bot.render import render_answer, render_explanation
 from bot.service import KnowledgeService
@@ -49,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", parents=[common], help="check the knowledge directory"
     )
     validate.add_argument("directory", nargs="?", help="knowledge directory to check")
+
+    kb = commands.add_parser("kb", help="the clerk's tools: kb test, kb lint")
+    kb_commands = kb.add_subparsers(dest="kb_command", metavar="kb-command", required=True)
+    kb_commands.add_parser(
+        "test", parents=[common], help="every example question must retrieve its own entry"
+    )
+    kb_commands.add_parser("lint", parents=[common], help="advisory checks of the knowledge")
     return parser
 
 
@@ -70,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(config, args.directory)
         if command == "ask":
             return ask_command(config, args)
+        if command == "kb":
+            return kb_command(config, args.kb_command)
         return chat_command(config)
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.problems)} problem(s):", file=sys.stderr)
@@ -96,6 +107,22 @@ def validate_command(config: Config, directory: str | None) -> int:
         f"  sources: {len(knowledge.sources)}, synonym groups: {len(knowledge.synonym_groups)}, "
         f"regions: {len(knowledge.regions)}"
     )
+    return EXIT_OK
+
+
+def kb_command(config: Config, action: str) -> int:
+    """``kb test``: exit 1 when an example question misses; ``kb lint``: warnings, exit 0."""
+    service = KnowledgeService(config.knowledge.dir, config.matching)
+    if action == "test":
+        total, failures = run_examples(service)
+        for failure in failures:
+            print(failure.describe())
+        print(f"{total} example questions, {total - len(failures)} passed, {len(failures)} failed")
+        return EXIT_PROBLEMS if failures else EXIT_OK
+    warnings = lint(service)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"{len(warnings)} warning(s); they never block loading")
     return EXIT_OK
 
 

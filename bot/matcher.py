@@ -16,9 +16,9 @@ from rapidfuzz import fuzz
 from bot.config import MatchingSettings
 from bot.index import MAX_TERM_CHARS, WILDCARD, MatchIndex
 from bot.normalize import normalize
-from bot.pinyin import readings
+from bot.pinyin import is_true_homophone, readings
 
-QUALITY = {"exact": 1.0, "synonym": 1.0, "homophone": 0.8, "typo": 0.6}
+QUALITY = {"exact": 1.0, "synonym": 1.0, "homophone": 0.8, "near-homophone": 0.6, "typo": 0.6}
 NESTED_FACTOR = 0.3  # a term inside a longer matched term adds little new evidence
 AND_RULE_BONUS = 0.5  # share of its weakest word a multi-word rule adds when all words match
 TITLE_FLOOR = 60.0  # title similarity below this (0–100) counts for nothing
@@ -40,7 +40,7 @@ class Hit:
 
     @property
     def quality(self) -> float:
-        """How sure the match is: exact and synonym 1, homophone 0.8, typo 0.6."""
+        """How sure the match is: exact/synonym 1, homophone 0.8, near-homophone/typo 0.6."""
         return QUALITY[self.kind]
 
 
@@ -217,8 +217,13 @@ def _fuzzy_hits(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> l
                 continue
             for key in partial_keys:
                 for surface in index.pinyin_terms.get(key, ()):
-                    if surface != window and _shares_position(surface, window):
+                    if surface == window or not _shares_position(surface, window):
+                        continue
+                    if is_true_homophone(surface, window):
                         hits.append(_hit(index, surface, window, start, end, "homophone"))
+                    elif not index.segmenter.is_dictionary_word(window):
+                        # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
+                        hits.append(_hit(index, surface, window, start, end, "near-homophone"))
             hits.extend(
                 _hit(index, surface, window, start, end, "typo")
                 for surface in _typo_surfaces(index, window)
@@ -250,10 +255,10 @@ def _typo_surfaces(index: MatchIndex, window: str) -> set[str]:
     found: set[str] = set()
     if len(window) >= 3:
         for i in range(len(window)):
-            # An ordinary word with a character before or after it (大医院 = 大 + 医院) is a
-            # phrase, not a typo of 县医院.
+            # A dictionary word with a character before or after it (大医院 = 大 + 医院,
+            # 过期了 = 过期 + 了) is a phrase, not a typo of 县医院 or 过期药.
             rest = window[1:] if i == 0 else window[:-1] if i == len(window) - 1 else ""
-            if rest and index.segmenter.is_common_word(rest):
+            if rest and index.segmenter.is_dictionary_word(rest):
                 continue
             key = window[:i] + WILDCARD + window[i + 1 :]
             found.update(index.substitution_terms.get(key, ()))

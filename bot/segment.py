@@ -63,6 +63,10 @@ class Segmenter:
         """True for a frequent word of the general dictionary (not a keyword of ours)."""
         return _base_tokenizer().FREQ.get(word, 0) >= COMMON_WORD_FREQ
 
+    def is_dictionary_word(self, word: str) -> bool:
+        """True for any word of jieba's general dictionary."""
+        return _base_tokenizer().FREQ.get(word, 0) > 0
+
     def words(self, text: str) -> list[str]:
         """The non-space tokens of ``text``."""
         return [text[start:end] for start, end in self.spans(text)]

@@ -42,6 +42,11 @@ class KnowledgeService:
         self._reload_lock = threading.Lock()
 
     @property
+    def index(self) -> MatchIndex:
+        """The search structures of the current knowledge version."""
+        return self._index
+
+    @property
     def knowledge(self) -> Knowledge:
         """The knowledge version currently answering."""
         return self._index.knowledge

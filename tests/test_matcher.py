@@ -37,6 +37,19 @@ def test_excluded_word_stops_a_rule(service: KnowledgeService) -> None:
     assert "保险 -野猪" in service.explain("有什么保险").candidates[0].fired_rules
 
 
+def test_folded_pinyin_is_weaker_and_never_rewrites_a_real_word(service: KnowledgeService) -> None:
+    # 县 xian / 乡 xiang meet only when -ng is folded; 县里 is a real word, so it stays itself.
+    from bot.matcher import find_terms
+
+    index = service.index
+    index.canonical["乡里"] = "乡里"
+    index.pinyin_terms.setdefault(("xian", "li"), []).append("乡里")
+    index.pinyin_prefixes.update({("xian",), ("xian", "li")})
+    assert not [h for h in find_terms(index, "县里", [(0, 2)]) if h.surface == "乡里"]
+    hits = find_terms(index, "先里", [(0, 1), (1, 2)])  # 先 xian, not a word
+    assert [(h.surface, h.kind, h.quality) for h in hits] == [("乡里", "near-homophone", 0.6)]
+
+
 def test_homophone_typo(service: KnowledgeService) -> None:
     result = service.explain("样老保险怎么交")  # 样老 typed for 养老
     assert top_id(service, "样老保险怎么交") == "pension-insurance"
@@ -44,8 +57,8 @@ def test_homophone_typo(service: KnowledgeService) -> None:
 
 
 def test_one_wrong_character_in_a_long_keyword(service: KnowledgeService) -> None:
-    result = service.explain("适老化改照")  # 照 for 造: not a homophone, a plain typo
-    assert top_id(service, "适老化改照") == "home-renovation"
+    result = service.explain("适老化改照")  # 照 for 造
+    assert result.candidates[0].entry_number == 1
     assert any(h.kind == "typo" and h.surface == "适老化改造" for h in result.hits)
 
 
