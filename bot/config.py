@@ -14,7 +14,8 @@ from bot.errors import ConfigError
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_ENV = "BOT_CONFIG"
 
-# Words every official text uses; matching on them alone produces confident nonsense.
+# Words every official text uses, and the question words around them: matching on them alone
+# produces confident nonsense. Words of very high general frequency are added automatically.
 DEFAULT_FILLER_WORDS = [
     "加强",
     "推进",
@@ -48,6 +49,21 @@ DEFAULT_FILLER_WORDS = [
     "老百姓",
     "百姓",
     "居民",
+    "有没有",
+    "能不能",
+    "是不是",
+    "怎么办",
+    "怎么样",
+    "多少",
+    "哪些",
+    "县里",
+    "市里",
+    "村里",
+    "乡里",
+    "镇里",
+    "区里",
+    "上面",
+    "这块",
 ]
 
 
@@ -64,7 +80,7 @@ class KnowledgeSettings(_Section):
 class MatchingSettings(_Section):
     """Knobs of the matcher; see README "How matching decides" for their meaning."""
 
-    cutoff: float = Field(default=3.0, ge=0)
+    cutoff: float = Field(default=3.5, ge=0)
     secondary_ratio: float = Field(default=0.5, ge=0, le=1)
     max_answers: int = Field(default=3, ge=1, le=10)
     max_suggestions: int = Field(default=3, ge=0, le=10)

@@ -51,6 +51,7 @@ class MatchIndex:
     substitution_terms: dict[str, list[str]] = field(default_factory=dict)
     deletion_terms: dict[str, list[str]] = field(default_factory=dict)
     titles: list[str] = field(default_factory=list)
+    known_words: set[str] = field(default_factory=set)
     title_bigrams: dict[str, list[int]] = field(default_factory=dict)
 
     def weight(self, canonical: str) -> float:
@@ -64,7 +65,6 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
     canonical = _canonical_map(knowledge)
     index = MatchIndex(knowledge=knowledge, segmenter=Segmenter(()))
     index.canonical = canonical
-    index.filler = frozenset(canonical.get(w, w) for w in map(normalize_term, filler_words) if w)
 
     document_frequency: dict[str, int] = defaultdict(int)
     for entry_number, entry in enumerate(knowledge.entries):
@@ -95,11 +95,16 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
                 canonical.setdefault(word, word)
     for surface in canonical:
         index.surface_prefixes.update(surface[:n] for n in range(1, len(surface) + 1))
+    configured = {canonical.get(w, w) for w in map(normalize_term, filler_words) if w}
+    frequent = {canonical[s] for s in canonical if index.segmenter.is_function_word(s)}
+    index.filler = frozenset(configured | frequent)
 
     _add_regions(index, knowledge)
     _add_fuzzy_keys(index)
     _add_title_bigrams(index)
-    index.segmenter = Segmenter(_user_words(index))
+    user_words = _user_words(index)
+    index.known_words = set(user_words)
+    index.segmenter = Segmenter(user_words)
     return index
 
 

@@ -19,7 +19,10 @@ from bot.normalize import normalize
 from bot.pinyin import is_true_homophone, readings
 
 QUALITY = {"exact": 1.0, "synonym": 1.0, "homophone": 0.8, "near-homophone": 0.6, "typo": 0.6}
-NESTED_FACTOR = 0.3  # a term inside a longer matched term adds little new evidence
+INSIDE_WORD_FACTOR = 0.5
+NESTED_FACTOR = 0.3
+# Share of the keyword score kept by an entry that explains none of the rest of the question.
+COVERAGE_FLOOR = 0.8
 AND_RULE_BONUS = 0.5  # share of its weakest word a multi-word rule adds when all words match
 TITLE_FLOOR = 60.0  # title similarity below this (0–100) counts for nothing
 TITLE_WEIGHT = 1.0
@@ -37,11 +40,14 @@ class Hit:
     start: int
     end: int
     kind: str
+    # Part of a longer ordinary word the knowledge does not know (残疾 in 残疾证, 社保 in 社保卡):
+    # the resident is most likely asking about that other thing.
+    inside_word: bool = False
 
     @property
     def quality(self) -> float:
         """How sure the match is: exact/synonym 1, homophone 0.8, near-homophone/typo 0.6."""
-        return QUALITY[self.kind]
+        return QUALITY[self.kind] * (INSIDE_WORD_FACTOR if self.inside_word else 1.0)
 
 
 @dataclass
@@ -143,7 +149,7 @@ def find_terms(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> li
     starts = {s for s, _ in spans}
     ends = {e for _, e in spans}
     token_of = _token_lookup(spans, len(text))
-    hits = _exact_hits(index, text, starts, ends, token_of)
+    hits = _exact_hits(index, text, spans, starts, ends, token_of)
     covered = [(h.start, h.end) for h in hits]
     found = {h.canonical for h in hits}
     for hit in _fuzzy_hits(index, text, spans):
@@ -180,8 +186,29 @@ def _token_lookup(spans: list[tuple[int, int]], length: int) -> list[int]:
     return token_of
 
 
+def _inside_unknown_word(
+    index: MatchIndex,
+    text: str,
+    spans: list[tuple[int, int]],
+    token_of: list[int],
+    start: int,
+    end: int,
+) -> bool:
+    token = token_of[start]
+    if token < 0 or token != token_of[end - 1]:
+        return False
+    token_start, token_end = spans[token]
+    word = text[token_start:token_end]
+    return (end - start) < len(word) and word not in index.known_words
+
+
 def _exact_hits(
-    index: MatchIndex, text: str, starts: set[int], ends: set[int], token_of: list[int]
+    index: MatchIndex,
+    text: str,
+    spans: list[tuple[int, int]],
+    starts: set[int],
+    ends: set[int],
+    token_of: list[int],
 ) -> list[Hit]:
     hits = []
     for start in range(len(text)):
@@ -196,7 +223,8 @@ def _exact_hits(
                 or token_of[start] == token_of[end - 1]
             ):
                 kind = "exact" if surface == canonical else "synonym"
-                hits.append(Hit(canonical, surface, surface, start, end, kind))
+                inside = _inside_unknown_word(index, text, spans, token_of, start, end)
+                hits.append(Hit(canonical, surface, surface, start, end, kind, inside))
             end += 1
     return hits
 
@@ -262,7 +290,8 @@ def _typo_surfaces(index: MatchIndex, window: str) -> set[str]:
                 continue
             key = window[:i] + WILDCARD + window[i + 1 :]
             found.update(index.substitution_terms.get(key, ()))
-    found.update(index.deletion_terms.get(window, ()))
+    if not index.segmenter.is_dictionary_word(window):  # 人家 is a word, not 老人家 cut short
+        found.update(index.deletion_terms.get(window, ()))
     found.discard(window)
     return found
 
@@ -348,7 +377,7 @@ def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float
     if total_points > 0:
         candidate.coverage = min(1.0, candidate.keyword_points / total_points)
     candidate.score = (candidate.keyword_points + candidate.rule_bonus) * (
-        0.5 + 0.5 * candidate.coverage
+        COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * candidate.coverage
     )
 
 

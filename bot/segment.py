@@ -18,6 +18,8 @@ USER_WORD_FREQ = 3000
 # A word this frequent in jieba's general dictionary is what the resident meant to type (晚上 is
 # not a typo of 网上, nor 大医院 of 县医院), so it is never read as a typo or homophone.
 COMMON_WORD_FREQ = 1000
+# Words this frequent (没有, 可以, 什么, 工作, 问题 …) say nothing about which measure is meant.
+FUNCTION_WORD_FREQ = 20000
 
 jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG/INFO
 _base: jieba.Tokenizer | None = None
@@ -62,6 +64,10 @@ class Segmenter:
     def is_common_word(self, word: str) -> bool:
         """True for a frequent word of the general dictionary (not a keyword of ours)."""
         return _base_tokenizer().FREQ.get(word, 0) >= COMMON_WORD_FREQ
+
+    def is_function_word(self, word: str) -> bool:
+        """True for the most frequent words of the general dictionary."""
+        return _base_tokenizer().FREQ.get(word, 0) >= FUNCTION_WORD_FREQ
 
     def is_dictionary_word(self, word: str) -> bool:
         """True for any word of jieba's general dictionary."""
