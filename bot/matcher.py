@@ -240,6 +240,8 @@ def _fuzzy_hits(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> l
             if end - start > MAX_TERM_CHARS:
                 break
             window = text[start:end]
+            if " " in window:
+                break  # a word never spans the punctuation or space that was there
             partial_keys = _extend_keys(index, partial_keys, text[spans[last][0] : end])
             if end - start < 2 or index.segmenter.is_common_word(window):
                 continue

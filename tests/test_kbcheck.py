@@ -72,3 +72,14 @@ def test_kb_lint_straddling_and_unreached(tmp_path: Path) -> None:
         f'{kb / "jobs.toml"}: entry "a": no example question (of any entry) retrieves it first'
         in warnings
     )
+
+
+def test_shipped_knowledge_refuses_out_of_scope_questions() -> None:
+    """Honesty regression: questions the knowledge does not cover get no confident answer."""
+    from scripts.cutoff_sweep import OUT_OF_SCOPE, read_out_of_scope
+
+    config = load_config(str(ROOT / "config.toml"))
+    service = KnowledgeService(config.knowledge.dir, config.matching)
+    questions = read_out_of_scope(OUT_OF_SCOPE)
+    answered = [q for q in questions if service.ask(q).answered]
+    assert len(answered) <= 0.1 * len(questions), answered

@@ -126,3 +126,32 @@ def test_a_common_word_is_not_read_as_a_typo(service: KnowledgeService) -> None:
     kinds = {(h.text, h.kind) for h in other.explain("晚上去大医院").hits}
     assert not {k for k in kinds if k[1] in ("homophone", "typo")}
     assert ("网伤", "homophone") in {(h.text, h.kind) for h in other.explain("网伤").hits}
+
+
+def test_term_inside_an_unknown_word_weighs_half(service: KnowledgeService) -> None:
+    from bot.matcher import find_terms
+
+    # 食堂 is a keyword; inside the token 食堂卡 (a canteen card) it is part of another word.
+    inside = {h.text: h for h in find_terms(service.index, "食堂卡", [(0, 3)])}
+    assert inside["食堂"].inside_word and inside["食堂"].quality == 0.5
+    alone = {h.text: h for h in find_terms(service.index, "食堂卡", [(0, 2), (2, 3)])}
+    assert not alone["食堂"].inside_word and alone["食堂"].quality == 1.0
+
+
+def test_very_frequent_words_are_filler(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import MatchingSettings
+    from tests.conftest import ELDERLY, write_knowledge
+
+    # 什么 is no configured filler word, but the general dictionary says it is everywhere.
+    kb = write_knowledge(tmp_path, {"elderly.toml": ELDERLY.replace('"食堂"]', '"食堂", "什么"]')})
+    index = KnowledgeService(kb, MatchingSettings()).index
+    assert {"什么", "工作"} <= index.filler
+    assert index.weight("什么") == 0.05 * index.idf["什么"]
+    assert "食堂" not in index.filler and index.weight("食堂") == index.idf["食堂"]
+
+
+def test_typo_windows_never_span_punctuation(service: KnowledgeService) -> None:
+    # Punctuation becomes a space; a homophone window across it once crashed the matcher.
+    for question in ["养，老保险", "适老化，改照", "幸福 食堂", "低 保"]:
+        hits = service.explain(question).hits
+        assert all(" " not in hit.text for hit in hits), hits
