@@ -38,6 +38,8 @@ class Answer(BaseModel):
     answered: bool
     answers: list[AnswerItem] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)
+    # The entries behind ``suggestions``, for buttons; not part of the JSON contract.
+    suggestion_ids: list[str] = Field(default_factory=list, exclude=True)
 
 
 def source_ref(source: Source) -> SourceRef:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -13,6 +14,8 @@ from bot.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_ENV = "BOT_CONFIG"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+ADMINS_ENV = "BOT_ADMIN_IDS"
 
 # Words every official text uses, and the question words around them: matching on them alone
 # produces confident nonsense. Words of very high general frequency are added automatically.
@@ -96,12 +99,37 @@ class MessageSettings(_Section):
     no_answer: str = messages.NO_ANSWER
 
 
+class WebhookSettings(_Section):
+    """Webhook mode: a local HTTP listener behind a TLS reverse proxy."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    url_path: str = "telegram"
+    webhook_url: str = ""
+    secret_token: str = ""
+
+
+class TelegramSettings(_Section):
+    """The Telegram front end."""
+
+    token: str = Field(default="", repr=False)
+    admins: list[int] = Field(default_factory=list)
+    base_url: str = ""
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    notify_admins_on_error: bool = True
+    flood_max_messages: int = Field(default=20, ge=1)
+    flood_window_seconds: float = Field(default=60.0, gt=0)
+    typing_after_seconds: float = Field(default=1.0, ge=0)
+
+
 class Config(_Section):
     """The whole configuration file."""
 
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     messages: MessageSettings = Field(default_factory=MessageSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
 
 
 def config_path(explicit: str | None) -> tuple[Path, bool]:
@@ -124,7 +152,7 @@ def load_config(explicit: str | None = None) -> Config:
     if not path.exists():
         if required:
             raise ConfigError(f"{path}: config file not found")
-        return Config()
+        return apply_environment(Config())
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -140,4 +168,20 @@ def load_config(explicit: str | None = None) -> Config:
         raise ConfigError(f"{path}: invalid config: {details}") from exc
     if not config.knowledge.dir.is_absolute():
         config.knowledge.dir = path.parent / config.knowledge.dir
+    return apply_environment(config)
+
+
+def apply_environment(config: Config) -> Config:
+    """Environment variables win over the file: the token and the admin ids."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if token:
+        config.telegram.token = token
+    admins = os.environ.get(ADMINS_ENV, "").strip()
+    if admins:
+        try:
+            config.telegram.admins = [int(part) for part in admins.split(",") if part.strip()]
+        except ValueError as exc:
+            raise ConfigError(
+                f"{ADMINS_ENV}: expected comma-separated numeric Telegram user ids, e.g. 1,2"
+            ) from exc
     return config

@@ -51,6 +51,7 @@ class MatchIndex:
     substitution_terms: dict[str, list[str]] = field(default_factory=dict)
     deletion_terms: dict[str, list[str]] = field(default_factory=dict)
     titles: list[str] = field(default_factory=list)
+    entry_numbers: dict[str, int] = field(default_factory=dict)
     known_words: set[str] = field(default_factory=set)
     title_bigrams: dict[str, list[int]] = field(default_factory=dict)
 
@@ -85,6 +86,7 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
         for term in terms_of_entry:
             document_frequency[term] += 1
         index.titles.append(normalize_term(entry.title))
+        index.entry_numbers[entry.id] = entry_number
 
     total = max(1, len(knowledge.entries))
     index.idf = {t: math.log(1 + total / df) for t, df in document_frequency.items()}

@@ -28,3 +28,43 @@ CHAT_GREETING = (
 CHAT_PROMPT = "问> "
 CHAT_GOODBYE = "再见！"
 CHAT_EXIT_WORDS = ("退出", "再见", "exit", "quit", "q")
+
+# Telegram conversation.
+START = (
+    "您好！我是民生政策问答助手。\n"
+    "我能回答本地养老、医疗、就业、社会救助、残疾人服务、托育、住房和农村生活等方面的政策问题，"
+    "每个回答都注明出处。\n\n"
+    "直接打字提问就行，比如：\n{examples}\n\n"
+    "也可以点下面的类别看看我知道哪些事："
+)
+START_EXAMPLES = ("家附近有没有老年食堂？", "野猪把庄稼糟蹋了能赔吗？", "县里有没有叉车培训？")
+HELP = (
+    "怎么问：用平常说话的方式打字就行，错别字、繁体字都没关系。"
+    "问题里提到县区（比如“襄垣县”），会优先回答当地的措施。\n\n"
+    "命令：\n/start 开始，查看类别\n/help 使用说明"
+)
+CATEGORY_PAGE = "“{category}”类别（第 {page}/{pages} 页），点标题查看："
+PREVIOUS_PAGE = "« 上一页"
+NEXT_PAGE = "下一页 »"
+MORE_BUTTON = "更多相关 ({count})"
+HELPFUL_BUTTON = "👍 有用"
+UNHELPFUL_BUTTON = "👎 没用"
+FEEDBACK_THANKS = "谢谢您的反馈！"
+BUTTON_EXPIRED = "这个按钮已经过期了，请重新提问。"
+NON_TEXT = "抱歉，我只能看懂文字。请直接打字输入您的问题。"
+SLOW_DOWN = "您发得有点快，请稍等一会儿再问。"
+APOLOGY = "抱歉，刚才出了点问题，请稍后再试一次。"
+ADMIN_ONLY = "抱歉，这个命令只有管理员可以使用。"
+RELOAD_OK = (
+    "知识库已重新加载：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条，"
+    "用时 {seconds:.2f} 秒。"
+)
+RELOAD_FAILED = "知识库有 {count} 个问题，没有更新，仍在使用原来的版本：\n{problems}"
+ADMIN_ERROR_NOTICE = "机器人出错：{error}"
+COMMAND_DESCRIPTIONS = (("start", "开始：查看能回答的类别"), ("help", "使用说明"))
+NO_TOKEN = (
+    "No Telegram token: set the TELEGRAM_BOT_TOKEN environment variable (or telegram.token in "
+    "config.toml); to try the bot without Telegram, run: python -m bot chat"
+)
+LOW_CONFIDENCE = "我没有把握确定您问的是哪一项。您是不是想问："
+MORE_ANSWERS = "和您的问题相关的还有："

@@ -91,7 +91,13 @@ class KnowledgeService:
     def _compose(self, result: MatchResult) -> Answer:
         index = self._index
         if not result.answered:
-            return Answer(query=result.query, answered=False, suggestions=self._suggest(result))
+            suggested = [index.knowledge.entries[n] for n in self._suggest(result)]
+            return Answer(
+                query=result.query,
+                answered=False,
+                suggestions=[entry.title for entry in suggested],
+                suggestion_ids=[entry.id for entry in suggested],
+            )
         floor = self.settings.secondary_ratio * self.settings.cutoff
         chosen = [result.candidates[0]] + [
             c for c in result.candidates[1 : self.settings.max_answers] if c.score >= floor
@@ -101,6 +107,12 @@ class KnowledgeService:
             answered=True,
             answers=[self._item(index, candidate) for candidate in chosen],
         )
+
+    def entry_answer(self, entry_id: str) -> AnswerItem | None:
+        """One entry as an answer (a tapped title), or None if it no longer exists."""
+        index = self._index
+        number = index.entry_numbers.get(entry_id)
+        return None if number is None else self._item(index, Candidate(number, [], []))
 
     def _item(self, index: MatchIndex, candidate: Candidate) -> AnswerItem:
         entry = index.knowledge.entries[candidate.entry_number]
@@ -115,8 +127,8 @@ class KnowledgeService:
             highlights=sorted({term.hit.text for term in candidate.terms}, key=len, reverse=True),
         )
 
-    def _suggest(self, result: MatchResult) -> list[str]:
-        """Titles of the nearest entries, from the candidates or else from shared title words."""
+    def _suggest(self, result: MatchResult) -> list[int]:
+        """The nearest entries, from the candidates or else from shared title words."""
         index = self._index
         limit = self.settings.max_suggestions
         numbers = [c.entry_number for c in result.candidates[:limit]]
@@ -128,4 +140,4 @@ class KnowledgeService:
                     counts[number] = counts.get(number, 0) + 1
             ranked = sorted(counts, key=lambda n: (-counts[n], n))
             numbers += [n for n in ranked if n not in numbers][: limit - len(numbers)]
-        return [index.knowledge.entries[n].title for n in numbers]
+        return numbers
