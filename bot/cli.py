@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("chat", parents=[common], help="interactive console conversation")
 
+    run = commands.add_parser("run", parents=[common], help="run the Telegram bot")
+    run.add_argument("--base-url", help="Bot API base URL, e.g. http://127.0.0.1:8081/bot")
+
     validate = commands.add_parser(
         "validate", parents=[common], help="check the knowledge directory"
     )
@@ -67,11 +70,14 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs URLs, which hold the token
     args = build_parser().parse_args(argv)
-    command = args.command or "chat"
-    if command == "chat" and args.command is None:
-        args = build_parser().parse_args(["chat", *(argv or sys.argv[1:])])
     try:
+        if args.command is None:
+            # The default: the Telegram bot when a token is configured, else the console chat.
+            command = "run" if load_config(None).telegram.token else "chat"
+            args = build_parser().parse_args([command])
+        command = args.command
         config = load_config(args.config)
         if args.knowledge:
             config.knowledge.dir = Path(args.knowledge)
@@ -81,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return ask_command(config, args)
         if command == "kb":
             return kb_command(config, args.kb_command)
+        if command == "run":
+            return run_command(config, args)
         return chat_command(config)
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.problems)} problem(s):", file=sys.stderr)
@@ -93,6 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+
+
+def run_command(config: Config, args: argparse.Namespace) -> int:
+    """Start the Telegram bot (the only command that loads Telegram code)."""
+    if args.base_url:
+        config.telegram.base_url = args.base_url
+    from handlers.app import run  # lazy: ask, chat and validate never import Telegram
+
+    return run(config)
 
 
 def validate_command(config: Config, directory: str | None) -> int:

@@ -16,6 +16,7 @@ DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_ENV = "BOT_CONFIG"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 ADMINS_ENV = "BOT_ADMIN_IDS"
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 
 # Words every official text uses, and the question words around them: matching on them alone
 # produces confident nonsense. Words of very high general frequency are added automatically.
@@ -106,7 +107,7 @@ class WebhookSettings(_Section):
     port: int = Field(default=8443, ge=1, le=65535)
     url_path: str = "telegram"
     webhook_url: str = ""
-    secret_token: str = ""
+    secret_token: str = Field(default="", repr=False)
 
 
 class TelegramSettings(_Section):
@@ -172,10 +173,13 @@ def load_config(explicit: str | None = None) -> Config:
 
 
 def apply_environment(config: Config) -> Config:
-    """Environment variables win over the file: the token and the admin ids."""
+    """Environment variables win over the file: the token, the webhook secret, the admin ids."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if token:
         config.telegram.token = token
+    secret = os.environ.get(WEBHOOK_SECRET_ENV, "").strip()
+    if secret:
+        config.telegram.webhook.secret_token = secret
     admins = os.environ.get(ADMINS_ENV, "").strip()
     if admins:
         try:

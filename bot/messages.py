@@ -68,3 +68,7 @@ NO_TOKEN = (
 )
 LOW_CONFIDENCE = "我没有把握确定您问的是哪一项。您是不是想问："
 MORE_ANSWERS = "和您的问题相关的还有："
+NO_WEBHOOK_SECRET = (
+    "Webhook mode needs a secret: set telegram.webhook.secret_token in config.toml "
+    "(Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; other requests are refused)"
+)

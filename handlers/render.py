@@ -56,21 +56,21 @@ def highlight(text: str, words: Sequence[str]) -> str:
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Cut ``text`` into messages of at most ``limit`` characters at line breaks.
+    """Cut ``text`` into messages of at most ``limit`` characters, at line breaks if possible.
 
     Tags never span lines in what this module renders, so cutting between lines keeps every
-    message balanced; a single over-long line is cut at a character boundary outside any tag.
+    message balanced; an over-long line is cut outside tags and entities, closing an open <b>
+    at the cut and reopening it in the next message.
     """
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
         while len(line) > limit:
-            cut = _safe_cut(line, limit)
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:cut])
-            line = line[cut:]
+            head, line = _cut_line(line, limit)
+            chunks.append(head)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -82,17 +82,18 @@ def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     return chunks
 
 
-def _safe_cut(line: str, limit: int) -> int:
-    """The last position <= limit that is outside a tag and an entity, with tags balanced."""
-    cut = limit
-    while cut > 0:
+def _cut_line(line: str, limit: int) -> tuple[str, str]:
+    """Split one line: a head of at most ``limit`` characters and the rest, both balanced."""
+    cut = limit - len("</b>")
+    while cut > 1:
         head = line[:cut]
-        inside_tag = head.rfind("<") > head.rfind(">")
-        inside_entity = head.rfind("&") > head.rfind(";")
-        if not inside_tag and not inside_entity and head.count("<b>") == head.count("</b>"):
-            return cut
+        if head.rfind("<") <= head.rfind(">") and head.rfind("&") <= head.rfind(";"):
+            break
         cut -= 1
-    return limit
+    head, rest = line[:cut], line[cut:]
+    if head.count("<b>") > head.count("</b>"):
+        return head + "</b>", "<b>" + rest
+    return head, rest
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

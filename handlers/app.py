@@ -1,0 +1,132 @@
+"""Build and run the Telegram application: handlers registered in one place, in order.
+
+Run it with ``python -m bot run``; without a token it says which variable to set and exits 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import messages
+from bot.config import Config
+from bot.service import KnowledgeService
+from handlers.admin import reload_command
+from handlers.common import CONFIG, SERVICE
+from handlers.errors import error_handler
+from handlers.flood import FloodGuard, Verdict
+from handlers.resident import (
+    button_pressed,
+    help_command,
+    other_message,
+    question_message,
+    start_command,
+)
+
+logger = logging.getLogger(__name__)
+FLOOD = "flood_guard"
+
+
+def build_application(
+    config: Config,
+    service: KnowledgeService,
+    *,
+    request: BaseRequest | None = None,
+    rate_limiter: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The application with every handler; ``request`` replaces the network (tests)."""
+    builder = ApplicationBuilder().token(config.telegram.token).post_init(post_init)
+    if config.telegram.base_url:
+        builder = builder.base_url(config.telegram.base_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data[SERVICE] = service
+    application.bot_data[CONFIG] = config
+    application.bot_data[FLOOD] = FloodGuard(
+        config.telegram.flood_max_messages, config.telegram.flood_window_seconds
+    )
+
+    application.add_handler(TypeHandler(Update, flood_control), group=-1)
+    application.add_handler(CommandHandler("start", start_command))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("reload", reload_command))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, question_message))
+    application.add_handler(CallbackQueryHandler(button_pressed))
+    application.add_handler(
+        MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, other_message)
+    )
+    application.add_error_handler(error_handler)
+    return application
+
+
+async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Publish the command list with Chinese descriptions."""
+    commands = [BotCommand(name, text) for name, text in messages.COMMAND_DESCRIPTIONS]
+    try:
+        await application.bot.set_my_commands(commands)
+    except TelegramError as exc:
+        logger.warning("could not set the command list: %s", exc)
+
+
+async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """More than the allowed messages a minute: one polite slow-down, then silence, no matching."""
+    user = update.effective_user
+    if user is None:
+        return
+    guard: FloodGuard = context.bot_data[FLOOD]
+    verdict = guard.check(user.id, time.monotonic())
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.WARN:
+        if update.callback_query is not None:
+            await update.callback_query.answer(messages.SLOW_DOWN)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, messages.SLOW_DOWN)
+    raise ApplicationHandlerStop
+
+
+def run(config: Config) -> int:
+    """Run the bot by polling or webhook until SIGINT/SIGTERM; return the exit status."""
+    telegram = config.telegram
+    if not telegram.token:
+        print(messages.NO_TOKEN, file=sys.stderr)
+        return 2
+    if telegram.mode == "webhook" and not telegram.webhook.secret_token:
+        print(messages.NO_WEBHOOK_SECRET, file=sys.stderr)
+        return 2
+    service = KnowledgeService(config.knowledge.dir, config.matching)
+    application = build_application(config, service)
+    logger.info("knowledge loaded: %d entries", len(service.knowledge.entries))
+    if telegram.mode == "webhook":
+        hook = telegram.webhook
+        application.run_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=hook.url_path,
+            webhook_url=hook.webhook_url or None,
+            secret_token=hook.secret_token,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

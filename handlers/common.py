@@ -1,0 +1,40 @@
+"""What every handler needs: the core service and the button key directory from bot_data."""
+
+from __future__ import annotations
+
+from telegram.ext import ContextTypes
+
+from bot.config import Config
+from bot.service import KnowledgeService
+from handlers.callbacks import KeyDirectory
+
+SERVICE = "service"
+CONFIG = "config"
+KEYS = "keys"
+
+
+def service_of(context: ContextTypes.DEFAULT_TYPE) -> KnowledgeService:
+    """The long-lived knowledge service, created at start-up."""
+    service: KnowledgeService = context.bot_data[SERVICE]
+    return service
+
+
+def config_of(context: ContextTypes.DEFAULT_TYPE) -> Config:
+    """The configuration the bot was started with."""
+    config: Config = context.bot_data[CONFIG]
+    return config
+
+
+def keys_of(context: ContextTypes.DEFAULT_TYPE) -> KeyDirectory:
+    """Button keys of the knowledge version currently answering (rebuilt after a reload)."""
+    knowledge = service_of(context).knowledge
+    keys: KeyDirectory | None = context.bot_data.get(KEYS)
+    if keys is None or keys.knowledge is not knowledge:
+        keys = KeyDirectory(knowledge)
+        context.bot_data[KEYS] = keys
+    return keys
+
+
+def is_admin(user_id: int | None, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Admins come only from config or BOT_ADMIN_IDS."""
+    return user_id is not None and user_id in config_of(context).telegram.admins

@@ -1,0 +1,46 @@
+"""The one error handler: log with the traceback, apologise, tell the admins (rate-limited)."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import messages
+from handlers.common import config_of
+
+logger = logging.getLogger(__name__)
+ADMIN_NOTICE_INTERVAL = 60.0  # seconds between two error notices to the admins
+LAST_NOTICE = "last_error_notice"
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error; the resident gets a short apology, never a traceback."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, messages.APOLOGY)
+        except TelegramError as exc:
+            logger.warning("could not send the apology: %s", exc)
+    await _notify_admins(context)
+
+
+async def _notify_admins(context: ContextTypes.DEFAULT_TYPE) -> None:
+    config = config_of(context)
+    now = time.monotonic()
+    last = context.bot_data.get(LAST_NOTICE)
+    if not config.telegram.notify_admins_on_error or not config.telegram.admins:
+        return
+    if last is not None and now - last < ADMIN_NOTICE_INTERVAL:
+        return
+    context.bot_data[LAST_NOTICE] = now
+    error = html.escape(f"{type(context.error).__name__}: {context.error}")[:500]
+    for admin in config.telegram.admins:
+        try:
+            await context.bot.send_message(admin, messages.ADMIN_ERROR_NOTICE.format(error=error))
+        except TelegramError as exc:
+            logger.warning("could not notify admin: %s", exc)

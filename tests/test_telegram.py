@@ -1,0 +1,296 @@
+"""The Telegram layer through Application.process_update, offline, with real Update objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
+from bot.service import KnowledgeService
+from handlers import callbacks
+from handlers.app import build_application
+from handlers.render import split_message
+from tests.conftest import ELDERLY, write_knowledge
+from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
+
+ADMIN = 42
+
+
+class Harness:
+    """An initialised application over the fixture knowledge and a fake Bot API."""
+
+    def __init__(self, application: Any, api: FakeBotAPI, kb: Path) -> None:
+        self.app = application
+        self.api = api
+        self.kb = kb
+
+    async def send(self, text: str | None = None, **kwargs: Any) -> FakeBotAPI:
+        await self.app.process_update(message_update(self.app.bot, text, **kwargs))
+        return self.api
+
+    async def tap(self, data: str, **kwargs: Any) -> FakeBotAPI:
+        await self.app.process_update(callback_update(self.app.bot, data, **kwargs))
+        return self.api
+
+    def buttons(self, params: dict[str, Any]) -> list[tuple[str, str]]:
+        markup = params["reply_markup"]
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        if hasattr(markup, "to_dict"):
+            markup = markup.to_dict()
+        return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+
+
+async def make_harness(kb: Path, **telegram: Any) -> Harness:
+    config = Config(
+        knowledge=KnowledgeSettings(dir=kb),
+        matching=MatchingSettings(cutoff=2.0),
+        telegram=TelegramSettings(
+            token="123:TEST", admins=[ADMIN], typing_after_seconds=5, **telegram
+        ),
+    )
+    api = FakeBotAPI()
+    application = build_application(
+        config, KnowledgeService(kb, config.matching), request=api, rate_limiter=False
+    )
+    await application.initialize()
+    return Harness(application, api, kb)
+
+
+@pytest.fixture
+async def bot(kb_dir: Path) -> AsyncIterator[Harness]:
+    harness = await make_harness(kb_dir)
+    yield harness
+    await harness.app.shutdown()
+
+
+async def test_start_greets_with_categories_and_examples(bot: Harness) -> None:
+    api = await bot.send("/start")
+    (sent,) = api.sent()
+    assert sent["parse_mode"] == "HTML"
+    assert "民生政策问答助手" in sent["text"] and "野猪" in sent["text"]
+    labels = [label for label, _ in bot.buttons(sent)]
+    assert labels == ["养老服务", "社会保险", "就业创业", "农业与补偿"]
+
+
+async def test_help(bot: Harness) -> None:
+    api = await bot.send("/help")
+    assert "/start" in api.sent()[0]["text"]
+
+
+async def test_question_gets_answer_with_source_and_buttons(bot: Harness) -> None:
+    api = await bot.send("幸福食堂和配餐点")
+    (sent,) = api.sent()
+    text = sent["text"]
+    assert text.startswith("<b>幸福食堂</b>")
+    assert "<b>幸福食堂</b>与<b>配餐点</b>" in text  # the question's words are highlighted
+    assert "来源：测试日报《测试文章甲》，2024年3月5日" in text and "地区：长治市" in text
+    buttons = bot.buttons(sent)
+    assert ("👍 有用", callbacks.feedback_data("elderly-canteens", True)) in buttons
+    assert all(len(data.encode()) <= 64 for _, data in buttons)
+
+
+async def test_more_answers_button_and_feedback(bot: Harness) -> None:
+    api = await bot.send("就业岗位")
+    more = [b for b in bot.buttons(api.sent()[0]) if b[0].startswith("更多相关")]
+    assert more and more[0][0] == "更多相关 (1)"
+    await bot.tap(more[0][1])
+    listing = api.sent()[-1]
+    assert listing["text"] == "和您的问题相关的还有："
+    ((title, data),) = bot.buttons(listing)
+    await bot.tap(data)
+    assert title in api.sent()[-1]["text"]
+    await bot.tap(callbacks.feedback_data("jobs-luzhou", False))
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "谢谢您的反馈！"
+
+
+async def test_html_in_questions_and_knowledge_is_escaped(tmp_path: Path) -> None:
+    kb = write_knowledge(
+        tmp_path,
+        {"elderly.toml": ELDERLY.replace("扩容提质幸福食堂与配餐点。", "幸福食堂<b>&规划</b>。")},
+    )
+    harness = await make_harness(kb)
+    api = await harness.send("<i>幸福食堂</i><script>")
+    text = api.sent()[0]["text"]
+    assert "&lt;b&gt;&amp;规划&lt;/b&gt;" in text and "<script>" not in text
+    await harness.app.shutdown()
+
+
+async def test_low_confidence_and_no_answer(bot: Harness) -> None:
+    api = await bot.send("改造")
+    sent = api.sent()[-1]
+    assert sent["text"] == "我没有把握确定您问的是哪一项。您是不是想问："
+    labels = [label for label, _ in bot.buttons(sent)]
+    assert "居家适老化改造" in labels and "养老服务" in labels
+    await bot.send("明天天气")
+    fallback = api.sent()[-1]
+    assert "没有找到可靠的答案" in fallback["text"]
+    assert [label for label, _ in bot.buttons(fallback)][0] == "养老服务"
+
+
+async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
+    entries = "".join(
+        f'\n[[entries]]\nid = "e{i}"\ntitle = "条目{i}"\ncategory = "测试"\nregion = "长治市"\n'
+        f'keywords = ["关键词{i}"]\nexcerpt = "内容{i}。"\nsource = "src-b"\n'
+        for i in range(10)
+    )
+    harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
+    api = await harness.tap(callbacks.category_data("测试"))
+    first = api.sent()[-1]
+    assert "第 1/2 页" in first["text"]
+    labels = harness.buttons(first)
+    assert [label for label, _ in labels][:8] == [f"条目{i}" for i in range(8)]
+    assert labels[-1] == ("下一页 »", callbacks.page_data("测试", 1))
+    await harness.tap(callbacks.page_data("测试", 1))
+    edited = api.sent("editMessageText")[-1]
+    assert "第 2/2 页" in edited["text"]
+    assert [label for label, _ in harness.buttons(edited)] == ["条目8", "条目9", "« 上一页"]
+    await harness.tap(callbacks.entry_data("e9"))
+    assert api.sent()[-1]["text"].startswith("<b>条目9</b>")
+    await harness.app.shutdown()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "x",
+        "e:zzzzzzzz",
+        "e:00000000",
+        "c:12345678",
+        "f:2:abcdef12",
+        "m:" + ",".join(["abcdef12"] * 6),
+        "é" * 40,
+        "p:abcdef12:-1",
+    ],
+)
+async def test_forged_or_stale_buttons(bot: Harness, data: str) -> None:
+    api = await bot.tap(data)
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "这个按钮已经过期了，请重新提问。"
+    assert not api.sent()
+
+
+async def test_group_chat_rules(bot: Harness) -> None:
+    api = await bot.send("幸福食堂", chat_type="group", chat_id=-100)
+    assert not api.sent()  # group chatter not addressed to the bot
+    await bot.send("@minsheng_bot 幸福食堂在哪", chat_type="group", chat_id=-100)
+    assert api.sent()[-1]["text"].startswith("<b>幸福食堂</b>")
+    await bot.send("那配餐点呢，幸福食堂", chat_type="group", chat_id=-100, reply_to_bot=True)
+    assert len(api.sent()) == 2
+    await bot.send("/help@minsheng_bot", chat_type="group", chat_id=-100)
+    assert "/start" in api.sent()[-1]["text"]
+
+
+async def test_non_text_messages_get_a_polite_request(bot: Harness) -> None:
+    sticker = {
+        "sticker": {
+            "file_id": "s",
+            "file_unique_id": "s",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+    }
+    api = await bot.send(None, extra=sticker)
+    assert api.sent()[-1]["text"] == "抱歉，我只能看懂文字。请直接打字输入您的问题。"
+    await bot.send(None, extra={"location": {"latitude": 36.2, "longitude": 113.1}})
+    assert len(api.sent()) == 2
+    await bot.send(None, chat_type="group", chat_id=-100, extra=sticker)
+    assert len(api.sent()) == 2  # not in groups unless it replies to the bot
+
+
+async def test_flood_control(kb_dir: Path) -> None:
+    harness = await make_harness(kb_dir, flood_max_messages=3)
+    for _ in range(5):
+        await harness.send("幸福食堂", user_id=7)
+    texts = harness.api.texts()
+    assert sum(t.startswith("<b>幸福食堂</b>") for t in texts) == 3
+    assert texts.count("您发得有点快，请稍等一会儿再问。") == 1  # once, then silence
+    await harness.send("幸福食堂", user_id=8)  # another resident is not affected
+    assert harness.api.texts()[-1].startswith("<b>幸福食堂</b>")
+    await harness.app.shutdown()
+
+
+async def test_reload_refused_for_non_admins(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = await bot.send("/reload", user_id=5)
+    assert api.sent()[-1]["text"] == "抱歉，这个命令只有管理员可以使用。"
+    assert "refused /reload from non-admin user 5" in caplog.text
+
+
+async def test_reload_by_admin_reports_changes(bot: Harness) -> None:
+    elderly = (bot.kb / "elderly.toml").read_text(encoding="utf-8")
+    (bot.kb / "elderly.toml").write_text(
+        elderly.replace("扩容提质", "扩容").replace(
+            'id = "home-renovation"', 'id = "home-renovation-2"'
+        ),
+        encoding="utf-8",
+    )
+    api = await bot.send("/reload", user_id=ADMIN)
+    report = api.sent()[-1]["text"]
+    assert "新增 1 条，删除 1 条，修改 1 条，共 6 条" in report
+    assert "+ home-renovation-2" in report and "− home-renovation" in report
+
+
+async def test_broken_reload_keeps_the_old_knowledge(bot: Harness) -> None:
+    (bot.kb / "elderly.toml").write_text(
+        ELDERLY.replace('source = "src-a"', 'source = "gone"'), encoding="utf-8"
+    )
+    (bot.kb / "jobs.toml").write_text("[[entries]\n", encoding="utf-8")
+    api = await bot.send("/reload", user_id=ADMIN)
+    report = api.sent()[-1]["text"]
+    assert report.startswith("知识库有 3 个问题，没有更新，仍在使用原来的版本")
+    assert 'entry "elderly-canteens": source: unknown source "gone"' in report.replace(
+        "&quot;", '"'
+    )
+    assert "jobs.toml:1:" in report
+    await bot.send("就业岗位")
+    assert api.sent()[-1]["text"].startswith("<b>")  # jobs still answer from the old version
+
+
+async def test_errors_apologise_and_notify_admins(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("index exploded")
+
+    bot.app.bot_data["service"].ask = broken
+    api = await bot.send("幸福食堂")
+    texts = api.texts()
+    assert "抱歉，刚才出了点问题，请稍后再试一次。" in texts
+    notice = [p for p in api.sent() if p["chat_id"] == ADMIN]
+    assert notice and "RuntimeError: index exploded" in notice[0]["text"]
+    assert "error while handling an update" in caplog.text and "Traceback" in caplog.text
+    await bot.send("幸福食堂")
+    assert len([p for p in api.sent() if p["chat_id"] == ADMIN]) == 1  # notices are rate-limited
+
+
+async def test_a_rejected_message_is_survived(bot: Harness) -> None:
+    bot.api.fail["sendMessage"] = (
+        400,
+        {"ok": False, "error_code": 400, "description": "Bad Request: can't parse entities"},
+    )
+    await bot.send("幸福食堂")  # must not raise
+    del bot.api.fail["sendMessage"]
+    await bot.send("幸福食堂")
+    assert bot.api.texts()[-1].startswith("<b>幸福食堂</b>")
+
+
+def test_split_message_keeps_tags_balanced() -> None:
+    text = "\n".join(f"<b>第{i}行</b> " + "内容" * 300 for i in range(20))
+    chunks = split_message(text)
+    assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
+    assert all(c.count("<b>") == c.count("</b>") for c in chunks)
+    assert "".join(c.replace("\n", "") for c in chunks) == text.replace("\n", "")
+    long_line = "<b>" + "长" * 5000 + "</b>" + "&amp;" * 900
+    parts = split_message(long_line)
+    assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
+    assert all(p.count("<b>") == p.count("</b>") for p in parts)
+    assert "".join(parts).replace("</b><b>", "") == long_line
+    assert sum(p.count("&amp;") for p in parts) == 900  # no entity was cut in two
