@@ -1,0 +1,156 @@
+"""The real bot process against a Bot API stub on 127.0.0.1: start, question, clean SIGTERM."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.botapi_stub import BotAPIStub
+from tests.conftest import ROOT
+
+TOKEN = "123456:SECRET-TOKEN-VALUE"
+
+
+def message(update_id: int, text: str) -> dict[str, object]:
+    entities = [{"type": "bot_command", "offset": 0, "length": len(text)}] if text[0] == "/" else []
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": 77, "type": "private"},
+            "from": {"id": 77, "is_bot": False, "first_name": "居民"},
+            "text": text,
+            "entities": entities,
+        },
+    }
+
+
+def test_polling_bot_answers_and_stops_cleanly() -> None:
+    stub = BotAPIStub().start()
+    stub.push(message(1, "/start"))
+    stub.push(message(2, "家附近有没有幸福食堂"))
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
+    env.pop("BOT_CONFIG", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--base-url", stub.base_url],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        start, answer = stub.wait_for("sendMessage", 2)
+        commands = stub.wait_for("setMyCommands", 1)[0]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+        stub.stop()
+    assert process.returncode == 0, err[-2000:]
+    assert "民生政策问答助手" in start["text"] and start["parse_mode"] == "HTML"
+    assert answer["text"].startswith("<b>幸福食堂") and "来源：" in answer["text"]
+    described = {c["command"]: c["description"] for c in json.loads(commands["commands"])}
+    assert described["start"].startswith("开始") and described["help"] == "使用说明"
+    assert stub.sent("deleteWebhook")  # polling mode clears any webhook first
+    assert TOKEN not in out + err
+
+
+def test_run_without_token_says_what_to_do() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "BOT_CONFIG")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0] and "bot chat" in lines[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def post(url: str, body: bytes, secret: str | None) -> int:
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    if secret is not None:
+        request.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_webhook_mode_checks_the_secret(tmp_path: Path) -> None:
+    stub = BotAPIStub().start()
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[knowledge]\ndir = "{ROOT / "knowledge"}"\n[telegram]\nmode = "webhook"\n'
+        f'[telegram.webhook]\nlisten = "127.0.0.1"\nport = {port}\nurl_path = "hook"\n'
+        'webhook_url = "https://bot.example.org/hook"\nsecret_token = "s3cret"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config), "--base-url", stub.base_url],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/hook"
+    update = json.dumps(message(5, "幸福食堂")).encode()
+    try:
+        hooked = stub.wait_for("setWebhook", 1)[0]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                if post(url, b"{}", None) == 403:
+                    break
+            time.sleep(0.1)
+        assert post(url, update, None) == 403
+        assert post(url, update, "wrong") == 403
+        assert post(url, update, "s3cret") == 200
+        answer = stub.wait_for("sendMessage", 1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+        stub.stop()
+    assert process.returncode == 0, err[-2000:]
+    assert hooked["url"] == "https://bot.example.org/hook" and hooked["secret_token"] == "s3cret"
+    assert len(answer) == 1 and answer[0]["text"].startswith("<b>幸福食堂")
+
+
+def test_webhook_mode_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[telegram]\nmode = "webhook"\n', encoding="utf-8")
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
+    env.pop("TELEGRAM_WEBHOOK_SECRET", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "secret_token" in proc.stderr
