@@ -21,6 +21,8 @@ class FakeBotAPI(BaseRequest):
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail: dict[str, tuple[int, dict[str, Any]]] = {}
+        # Fail the next N calls of a method with this response, then answer normally.
+        self.fail_times: dict[str, tuple[int, int, dict[str, Any]]] = {}
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -47,6 +49,10 @@ class FakeBotAPI(BaseRequest):
         self.calls.append((name, params))
         if name in self.fail:
             status, body = self.fail[name]
+            return status, json.dumps(body).encode()
+        if self.fail_times.get(name, (0,))[0] > 0:
+            times, status, body = self.fail_times[name]
+            self.fail_times[name] = (times - 1, status, body)
             return status, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 

@@ -133,7 +133,7 @@ def test_webhook_mode_checks_the_secret(tmp_path: Path) -> None:
         answer = stub.wait_for("sendMessage", 1)
     finally:
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
+        _, err = process.communicate(timeout=30)
         stub.stop()
     assert process.returncode == 0, err[-2000:]
     assert hooked["url"] == "https://bot.example.org/hook" and hooked["secret_token"] == "s3cret"

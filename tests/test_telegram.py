@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -44,17 +45,17 @@ class Harness:
         return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
 
 
-async def make_harness(kb: Path, **telegram: Any) -> Harness:
+async def make_harness(kb: Path, *, rate_limiter: bool = False, **telegram: Any) -> Harness:
     config = Config(
         knowledge=KnowledgeSettings(dir=kb),
         matching=MatchingSettings(cutoff=2.0),
         telegram=TelegramSettings(
-            token="123:TEST", admins=[ADMIN], typing_after_seconds=5, **telegram
+            **{"token": "123:TEST", "admins": [ADMIN], "typing_after_seconds": 5.0, **telegram}
         ),
     )
     api = FakeBotAPI()
     application = build_application(
-        config, KnowledgeService(kb, config.matching), request=api, rate_limiter=False
+        config, KnowledgeService(kb, config.matching), request=api, rate_limiter=rate_limiter
     )
     await application.initialize()
     return Harness(application, api, kb)
@@ -294,3 +295,41 @@ def test_split_message_keeps_tags_balanced() -> None:
     assert all(p.count("<b>") == p.count("</b>") for p in parts)
     assert "".join(parts).replace("</b><b>", "") == long_line
     assert sum(p.count("&amp;") for p in parts) == 900  # no entity was cut in two
+
+
+async def test_typing_action_when_answering_takes_long(kb_dir: Path) -> None:
+    harness = await make_harness(kb_dir, typing_after_seconds=0.01)
+    service = harness.app.bot_data["service"]
+    fast_ask = service.ask
+
+    def slow_ask(question: str, **kwargs: Any) -> Any:
+        time.sleep(0.3)
+        return fast_ask(question, **kwargs)
+
+    service.ask = slow_ask
+    api = await harness.send("幸福食堂")
+    assert api.sent("sendChatAction")[0]["action"] == "typing"
+    service.ask = fast_ask
+    await harness.send("幸福食堂")
+    assert len(api.sent("sendChatAction")) == 1  # a quick answer shows no typing
+    await harness.app.shutdown()
+
+
+async def test_retry_after_is_respected(kb_dir: Path) -> None:
+    harness = await make_harness(kb_dir, rate_limiter=True)
+    harness.api.fail_times["sendMessage"] = (
+        1,
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests",
+            "parameters": {"retry_after": 1},
+        },
+    )
+    started = time.monotonic()
+    api = await harness.send("幸福食堂")
+    assert time.monotonic() - started >= 1.0  # waited as told, then sent
+    attempts = api.sent()
+    assert len(attempts) == 2 and attempts[-1]["text"].startswith("<b>幸福食堂</b>")
+    await harness.app.shutdown()
