@@ -8,11 +8,14 @@ tracebacks.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import logging
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
@@ -22,7 +25,9 @@ from bot.errors import BotError, ConfigError, KnowledgeError
 from bot.kbcheck import lint, run_examples
 from bot.loader import load_knowledge
 from bot.render import render_answer, render_explanation
+from bot.report import PERIODS, stats_text, unanswered_groups, unanswered_text
 from bot.service import KnowledgeService
+from bot.storage import Store, open_store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -49,6 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common], help="run the Telegram bot")
     run.add_argument("--base-url", help="Bot API base URL, e.g. http://127.0.0.1:8081/bot")
+    run.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+
+    report = commands.add_parser("report", parents=[common], help="usage statistics")
+    report.add_argument("--days", type=float, default=7, help="period for unanswered questions")
+    report.add_argument("--json", action="store_true", help="print one JSON object")
+    report.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+
+    export = commands.add_parser(
+        "export-unanswered", parents=[common], help="unanswered questions, grouped, as CSV"
+    )
+    export.add_argument(
+        "--csv", required=True, metavar="FILE", help="where to write ('-' = stdout)"
+    )
+    export.add_argument("--days", type=float, default=30, help="period (default 30 days)")
+    export.add_argument("--db", help="SQLite database (default: storage.path in the config)")
 
     validate = commands.add_parser(
         "validate", parents=[common], help="check the knowledge directory"
@@ -87,8 +107,14 @@ def main(argv: list[str] | None = None) -> int:
             return ask_command(config, args)
         if command == "kb":
             return kb_command(config, args.kb_command)
+        if getattr(args, "db", None):
+            config.storage.path = Path(args.db)
         if command == "run":
             return run_command(config, args)
+        if command == "report":
+            return report_command(config, args)
+        if command == "export-unanswered":
+            return export_command(config, args)
         return chat_command(config)
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.problems)} problem(s):", file=sys.stderr)
@@ -110,6 +136,61 @@ def run_command(config: Config, args: argparse.Namespace) -> int:
     from handlers.app import run  # lazy: ask, chat and validate never import Telegram
 
     return run(config)
+
+
+def report_command(config: Config, args: argparse.Namespace) -> int:
+    """Totals of today and the last 7 days, and the unanswered questions of ``--days``."""
+    store = _existing_store(config)
+    service = KnowledgeService(config.knowledge.dir, config.matching)
+    groups = unanswered_groups(store, service, args.days)
+    if args.json:
+        payload = {
+            "periods": {str(days): asdict(store.totals(days)) for days in PERIODS.values()},
+            "unanswered_days": args.days,
+            "unanswered": [
+                {"count": g.count, "sample": g.sample, "nearest": g.nearest} for g in groups
+            ],
+            "database_failures": store.health.failures,
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(stats_text(store))
+        print()
+        print(unanswered_text(groups, args.days))
+    store.close()
+    return EXIT_OK
+
+
+def export_command(config: Config, args: argparse.Namespace) -> int:
+    """Unanswered question groups as CSV: count, sample, nearest entry, all wordings."""
+    store = _existing_store(config)
+    service = KnowledgeService(config.knowledge.dir, config.matching)
+    groups = unanswered_groups(store, service, args.days)
+    store.close()
+    rows = [
+        [g.count, g.sample, g.nearest or "", " | ".join(dict.fromkeys(g.questions))] for g in groups
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["count", "sample", "nearest_entry", "questions"])
+    writer.writerows(rows)
+    if args.csv == "-":
+        sys.stdout.write(buffer.getvalue())
+        return EXIT_OK
+    try:
+        # utf-8-sig: the byte-order mark makes spreadsheet programs read the Chinese correctly.
+        Path(args.csv).write_text(buffer.getvalue(), encoding="utf-8-sig")
+    except OSError as exc:
+        raise BotError(f"{args.csv}: cannot write: {exc.strerror or exc}") from exc
+    print(f"{args.csv}: {len(rows)} groups", file=sys.stderr)
+    return EXIT_OK
+
+
+def _existing_store(config: Config) -> Store:
+    path = config.storage.path
+    if not path.exists():
+        raise BotError(f"{path}: no database yet (it is created when the bot first runs)")
+    return open_store(path, salt=config.storage.salt, retention_days=config.storage.retention_days)
 
 
 def validate_command(config: Config, directory: str | None) -> int:

@@ -100,6 +100,14 @@ class MessageSettings(_Section):
     no_answer: str = messages.NO_ANSWER
 
 
+class StorageSettings(_Section):
+    """The embedded SQLite store."""
+
+    path: Path = Path("data/bot.db")
+    retention_days: int = Field(default=180, ge=1)
+    salt: str = Field(default="", repr=False)
+
+
 class WebhookSettings(_Section):
     """Webhook mode: a local HTTP listener behind a TLS reverse proxy."""
 
@@ -131,6 +139,7 @@ class Config(_Section):
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     messages: MessageSettings = Field(default_factory=MessageSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
 
 
 def config_path(explicit: str | None) -> tuple[Path, bool]:
@@ -169,6 +178,8 @@ def load_config(explicit: str | None = None) -> Config:
         raise ConfigError(f"{path}: invalid config: {details}") from exc
     if not config.knowledge.dir.is_absolute():
         config.knowledge.dir = path.parent / config.knowledge.dir
+    if not config.storage.path.is_absolute():
+        config.storage.path = path.parent / config.storage.path
     return apply_environment(config)
 
 

@@ -41,7 +41,9 @@ START_EXAMPLES = ("家附近有没有老年食堂？", "野猪把庄稼糟蹋了
 HELP = (
     "怎么问：用平常说话的方式打字就行，错别字、繁体字都没关系。"
     "问题里提到县区（比如“襄垣县”），会优先回答当地的措施。\n\n"
-    "命令：\n/start 开始，查看类别\n/help 使用说明"
+    "命令：\n/start 开始，查看类别\n/region 选择所在地区\n/forget 删除与我有关的记录\n"
+    "/help 使用说明\n\n"
+    "隐私：我们只保存去掉了身份信息的问题，用来改进回答；身份证号、手机号会被遮盖。"
 )
 CATEGORY_PAGE = "“{category}”类别（第 {page}/{pages} 页），点标题查看："
 PREVIOUS_PAGE = "« 上一页"
@@ -61,7 +63,21 @@ RELOAD_OK = (
 )
 RELOAD_FAILED = "知识库有 {count} 个问题，没有更新，仍在使用原来的版本：\n{problems}"
 ADMIN_ERROR_NOTICE = "机器人出错：{error}"
-COMMAND_DESCRIPTIONS = (("start", "开始：查看能回答的类别"), ("help", "使用说明"))
+COMMAND_DESCRIPTIONS = (
+    ("start", "开始：查看能回答的类别"),
+    ("region", "选择所在地区，优先回答当地的措施"),
+    ("forget", "删除保存的与我有关的记录"),
+    ("help", "使用说明"),
+)
+REGION_PROMPT = "请选择您所在的市、县（区），之后会优先回答当地的措施："
+REGION_ANY = "不限地区"
+REGION_SET = "好的，之后会优先回答“{region}”的措施。"
+REGION_CLEARED = "好的，不再限定地区。"
+FORGET_DONE = (
+    "已删除保存的与您有关的全部记录（{count} 条）。我们本来就不保存您的姓名、账号和电话号码。"
+)
+FORGET_FAILED = "抱歉，现在暂时无法删除，请稍后再试一次。"
+STORE_UNAVAILABLE = "统计数据暂时不可用（数据库无法打开），请查看日志。"
 NO_TOKEN = (
     "No Telegram token: set the TELEGRAM_BOT_TOKEN environment variable (or telegram.token in "
     "config.toml); to try the bot without Telegram, run: python -m bot chat"

@@ -28,31 +28,41 @@ from telegram.request import BaseRequest
 from bot import messages
 from bot.config import Config
 from bot.service import KnowledgeService
-from handlers.admin import reload_command
-from handlers.common import CONFIG, SERVICE
+from bot.storage import Store, open_store
+from handlers.admin import reload_command, stats_command, unanswered_command
+from handlers.common import CONFIG, SERVICE, STORE
 from handlers.errors import error_handler
 from handlers.flood import FloodGuard, Verdict
 from handlers.resident import (
     button_pressed,
+    forget_command,
     help_command,
     other_message,
     question_message,
+    region_command,
     start_command,
 )
 
 logger = logging.getLogger(__name__)
 FLOOD = "flood_guard"
+PURGE_INTERVAL = 24 * 60 * 60  # seconds
 
 
 def build_application(
     config: Config,
     service: KnowledgeService,
     *,
+    store: Store | None = None,
     request: BaseRequest | None = None,
     rate_limiter: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The application with every handler; ``request`` replaces the network (tests)."""
-    builder = ApplicationBuilder().token(config.telegram.token).post_init(post_init)
+    builder = (
+        ApplicationBuilder()
+        .token(config.telegram.token)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
     if config.telegram.base_url:
         builder = builder.base_url(config.telegram.base_url)
     if request is not None:
@@ -62,6 +72,7 @@ def build_application(
     application = builder.build()
     application.bot_data[SERVICE] = service
     application.bot_data[CONFIG] = config
+    application.bot_data[STORE] = store
     application.bot_data[FLOOD] = FloodGuard(
         config.telegram.flood_max_messages, config.telegram.flood_window_seconds
     )
@@ -69,14 +80,35 @@ def build_application(
     application.add_handler(TypeHandler(Update, flood_control), group=-1)
     application.add_handler(CommandHandler("start", start_command))
     application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("region", region_command))
+    application.add_handler(CommandHandler("forget", forget_command))
     application.add_handler(CommandHandler("reload", reload_command))
+    application.add_handler(CommandHandler("stats", stats_command))
+    application.add_handler(CommandHandler("unanswered", unanswered_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, question_message))
     application.add_handler(CallbackQueryHandler(button_pressed))
     application.add_handler(
         MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, other_message)
     )
     application.add_error_handler(error_handler)
+    if store is not None and application.job_queue is not None:
+        application.job_queue.run_repeating(purge_old_rows, interval=PURGE_INTERVAL, first=0)
     return application
+
+
+async def purge_old_rows(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily (and at start-up): delete rows older than the retention period."""
+    store: Store | None = context.bot_data.get(STORE)
+    if store is not None:
+        deleted = store.purge_old()
+        logger.info("retention: %d old rows deleted", deleted)
+
+
+async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    """Flush and close the database."""
+    store: Store | None = application.bot_data.get(STORE)
+    if store is not None:
+        store.close()
 
 
 async def post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -115,7 +147,9 @@ def run(config: Config) -> int:
         print(messages.NO_WEBHOOK_SECRET, file=sys.stderr)
         return 2
     service = KnowledgeService(config.knowledge.dir, config.matching)
-    application = build_application(config, service)
+    storage = config.storage
+    store = open_store(storage.path, salt=storage.salt, retention_days=storage.retention_days)
+    application = build_application(config, service, store=store)
     logger.info("knowledge loaded: %d entries", len(service.knowledge.entries))
     if telegram.mode == "webhook":
         hook = telegram.webhook

@@ -21,12 +21,13 @@ def short_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Action:
-    """A decoded button: ``kind`` is category, page, entry, more or feedback."""
+    """A decoded button: ``kind`` is category, page, entry, more, feedback or region."""
 
     kind: str
     keys: tuple[str, ...] = ()
     page: int = 0
     helpful: bool = False
+    query_id: int | None = None
 
 
 def category_data(category: str) -> str:
@@ -49,9 +50,15 @@ def more_data(entry_ids: list[str]) -> str:
     return "m:" + ",".join(short_key(i) for i in entry_ids[:5])
 
 
-def feedback_data(entry_id: str, helpful: bool) -> str:
-    """Record 👍 or 👎 for an answer."""
-    return f"f:{'1' if helpful else '0'}:{short_key(entry_id)}"
+def feedback_data(entry_id: str, helpful: bool, query_id: int | None = None) -> str:
+    """Record 👍 or 👎 for an answer (and the stored question it answered, if any)."""
+    data = f"f:{'1' if helpful else '0'}:{short_key(entry_id)}"
+    return f"{data}:{query_id:x}" if query_id is not None else data
+
+
+def region_data(region: str | None) -> str:
+    """Choose a region, or with None no region."""
+    return f"r:{short_key(region)}" if region else "r:-"
 
 
 def parse(data: str | None) -> Action | None:
@@ -70,8 +77,15 @@ def parse(data: str | None) -> Action | None:
         keys = tuple(parts[1].split(","))
         if 0 < len(keys) <= 5 and all(_is_key(k) for k in keys):
             return Action("more", keys)
-    if kind == "f" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
-        return Action("feedback", (parts[2],), helpful=parts[1] == "1")
+    if kind == "f" and len(parts) in (3, 4) and parts[1] in ("0", "1") and _is_key(parts[2]):
+        query_id = None
+        if len(parts) == 4:
+            if not (0 < len(parts[3]) <= 12 and all(c in "0123456789abcdef" for c in parts[3])):
+                return None
+            query_id = int(parts[3], 16)
+        return Action("feedback", (parts[2],), helpful=parts[1] == "1", query_id=query_id)
+    if kind == "r" and len(parts) == 2 and (parts[1] == "-" or _is_key(parts[1])):
+        return Action("region", () if parts[1] == "-" else (parts[1],))
     return None
 
 
@@ -86,6 +100,8 @@ class KeyDirectory:
         self.knowledge = knowledge
         self.entries = {short_key(entry.id): entry.id for entry in knowledge.entries}
         self.categories = {short_key(name): name for name in knowledge.categories()}
+        used = dict.fromkeys(entry.region for entry in knowledge.entries)
+        self.regions = {short_key(name): name for name in used}
         self.titles_by_category: dict[str, list[tuple[str, str]]] = {}
         for entry in knowledge.entries:
             self.titles_by_category.setdefault(entry.category, []).append((entry.id, entry.title))

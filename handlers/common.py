@@ -6,11 +6,13 @@ from telegram.ext import ContextTypes
 
 from bot.config import Config
 from bot.service import KnowledgeService
+from bot.storage import Store
 from handlers.callbacks import KeyDirectory
 
 SERVICE = "service"
 CONFIG = "config"
 KEYS = "keys"
+STORE = "store"
 
 
 def service_of(context: ContextTypes.DEFAULT_TYPE) -> KnowledgeService:
@@ -23,6 +25,12 @@ def config_of(context: ContextTypes.DEFAULT_TYPE) -> Config:
     """The configuration the bot was started with."""
     config: Config = context.bot_data[CONFIG]
     return config
+
+
+def store_of(context: ContextTypes.DEFAULT_TYPE) -> Store | None:
+    """The database, when the bot runs with one."""
+    store: Store | None = context.bot_data.get(STORE)
+    return store
 
 
 def keys_of(context: ContextTypes.DEFAULT_TYPE) -> KeyDirectory:

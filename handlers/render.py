@@ -102,7 +102,9 @@ def button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data)
 
 
-def answer_keyboard(item: AnswerItem, more: list[AnswerItem]) -> InlineKeyboardMarkup:
+def answer_keyboard(
+    item: AnswerItem, more: list[AnswerItem], query_id: int | None = None
+) -> InlineKeyboardMarkup:
     """更多相关 (N) when there are further answers, and 👍 / 👎."""
     rows = []
     if more:
@@ -116,8 +118,8 @@ def answer_keyboard(item: AnswerItem, more: list[AnswerItem]) -> InlineKeyboardM
         )
     rows.append(
         [
-            button(messages.HELPFUL_BUTTON, callbacks.feedback_data(item.id, True)),
-            button(messages.UNHELPFUL_BUTTON, callbacks.feedback_data(item.id, False)),
+            button(messages.HELPFUL_BUTTON, callbacks.feedback_data(item.id, True, query_id)),
+            button(messages.UNHELPFUL_BUTTON, callbacks.feedback_data(item.id, False, query_id)),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -151,3 +153,10 @@ def category_page(
         navigation.append(button(messages.NEXT_PAGE, callbacks.page_data(category, page + 1)))
     text = messages.CATEGORY_PAGE.format(category=html.escape(category), page=page + 1, pages=pages)
     return text, entries_keyboard(shown, [navigation] if navigation else [])
+
+
+def regions_keyboard(regions: Sequence[str]) -> InlineKeyboardMarkup:
+    """Every region of the knowledge base, two per row, then "no region"."""
+    buttons = [button(name, callbacks.region_data(name)) for name in regions]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return InlineKeyboardMarkup([*rows, [button(messages.REGION_ANY, callbacks.region_data(None))]])

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import html
 import logging
+import time
 
 from telegram import Bot, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
@@ -14,8 +15,9 @@ from telegram.ext import ContextTypes
 
 from bot import messages
 from bot.answers import Answer, AnswerItem
+from bot.storage import QueryRecord
 from handlers import callbacks, render
-from handlers.common import config_of, keys_of, service_of
+from handlers.common import config_of, keys_of, service_of, store_of
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +42,44 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     question = addressed_text(message, context.bot)
     if question is None:
         return
-    answer = await _ask_with_typing(context, message.chat_id, question)
-    await send_answer(message, answer, context)
+    store = store_of(context)
+    user_id = update.effective_user.id
+    region = store.region_of(user_id) if store else None
+    started = time.perf_counter()
+    answer = await _ask_with_typing(context, message.chat_id, question, region)
+    latency_ms = (time.perf_counter() - started) * 1000
+    query_id = None
+    if store is not None:
+        best = answer.answers[0] if answer.answered else None
+        query_id = store.record_query(
+            QueryRecord(
+                user_id=user_id,
+                chat_type=message.chat.type,
+                question=question,
+                answered=answer.answered,
+                top_entry=best.id if best else None,
+                top_category=best.category if best else None,
+                score=best.score if best else None,
+                latency_ms=latency_ms,
+            )
+        )
+    await send_answer(message, answer, context, query_id)
+
+
+async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Let a resident choose their city/county/district from the regions the knowledge covers."""
+    regions = list(keys_of(context).regions.values())
+    await update.effective_message.reply_text(
+        messages.REGION_PROMPT, reply_markup=render.regions_keyboard(regions)
+    )
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete everything stored about the person who asks, and say so."""
+    store = store_of(context)
+    deleted = store.forget(update.effective_user.id) if store else 0
+    text = messages.FORGET_FAILED if deleted < 0 else messages.FORGET_DONE.format(count=deleted)
+    await update.effective_message.reply_text(text)
 
 
 async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,6 +96,9 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     keys = keys_of(context)
     if action is None:
         await query.answer(messages.BUTTON_EXPIRED)
+        return
+    if action.kind == "region":
+        await _choose_region(update, context, action.keys)
         return
     if action.kind in ("category", "page"):
         category = keys.categories.get(action.keys[0])
@@ -83,9 +124,9 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(messages.BUTTON_EXPIRED)
         return
     if action.kind == "feedback":
-        logger.info(
-            "feedback %s for %s", "helpful" if action.helpful else "unhelpful", entry_ids[0]
-        )
+        store = store_of(context)
+        if store is not None:
+            store.record_feedback(query.from_user.id, entry_ids[0], action.helpful, action.query_id)
         await query.answer(messages.FEEDBACK_THANKS)
         return
     await query.answer()
@@ -102,12 +143,33 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _send_item(context.bot, chat_id, item, [])
 
 
-async def send_answer(message: Message, answer: Answer, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _choose_region(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, keys: tuple[str, ...]
+) -> None:
+    query = update.callback_query
+    region = keys_of(context).regions.get(keys[0]) if keys else None
+    if keys and region is None:
+        await query.answer(messages.BUTTON_EXPIRED)
+        return
+    store = store_of(context)
+    if store is not None:
+        store.set_region(query.from_user.id, region)
+    await query.answer()
+    text = messages.REGION_SET.format(region=region) if region else messages.REGION_CLEARED
+    await query.edit_message_text(text)
+
+
+async def send_answer(
+    message: Message,
+    answer: Answer,
+    context: ContextTypes.DEFAULT_TYPE,
+    query_id: int | None = None,
+) -> None:
     """The best answer with its buttons, or suggestions, or the honest fallback."""
     categories = render.categories_keyboard(service_of(context).categories())
     if answer.answered:
         best, *more = answer.answers
-        await _send_item(context.bot, message.chat_id, best, more)
+        await _send_item(context.bot, message.chat_id, best, more, query_id)
         return
     if answer.suggestion_ids:
         titled = list(zip(answer.suggestion_ids, answer.suggestions, strict=True))
@@ -121,7 +183,9 @@ async def send_answer(message: Message, answer: Answer, context: ContextTypes.DE
     )
 
 
-async def _send_item(bot: Bot, chat_id: int, item: AnswerItem, more: list[AnswerItem]) -> None:
+async def _send_item(
+    bot: Bot, chat_id: int, item: AnswerItem, more: list[AnswerItem], query_id: int | None = None
+) -> None:
     chunks = render.split_message(render.answer_html(item))
     for chunk in chunks[:-1]:
         await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
@@ -129,18 +193,18 @@ async def _send_item(bot: Bot, chat_id: int, item: AnswerItem, more: list[Answer
         chat_id,
         chunks[-1],
         parse_mode=ParseMode.HTML,
-        reply_markup=render.answer_keyboard(item, more),
+        reply_markup=render.answer_keyboard(item, more, query_id),
     )
 
 
 async def _ask_with_typing(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: str
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: str, region: str | None
 ) -> Answer:
     """Match off the event loop; show "typing…" only if it takes a while."""
     delay = config_of(context).telegram.typing_after_seconds
     typing = asyncio.create_task(_typing_later(context.bot, chat_id, delay))
     try:
-        return await asyncio.to_thread(service_of(context).ask, question)
+        return await asyncio.to_thread(service_of(context).ask, question, region=region)
     finally:
         typing.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
 from bot.service import KnowledgeService
+from bot.storage import Store
 from handlers import callbacks
 from handlers.app import build_application
 from handlers.render import split_message
@@ -45,7 +46,9 @@ class Harness:
         return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
 
 
-async def make_harness(kb: Path, *, rate_limiter: bool = False, **telegram: Any) -> Harness:
+async def make_harness(
+    kb: Path, *, rate_limiter: bool = False, store: Store | None = None, **telegram: Any
+) -> Harness:
     config = Config(
         knowledge=KnowledgeSettings(dir=kb),
         matching=MatchingSettings(cutoff=2.0),
@@ -55,7 +58,11 @@ async def make_harness(kb: Path, *, rate_limiter: bool = False, **telegram: Any)
     )
     api = FakeBotAPI()
     application = build_application(
-        config, KnowledgeService(kb, config.matching), request=api, rate_limiter=rate_limiter
+        config,
+        KnowledgeService(kb, config.matching),
+        store=store,
+        request=api,
+        rate_limiter=rate_limiter,
     )
     await application.initialize()
     return Harness(application, api, kb)
@@ -332,4 +339,77 @@ async def test_retry_after_is_respected(kb_dir: Path) -> None:
     assert time.monotonic() - started >= 1.0  # waited as told, then sent
     attempts = api.sent()
     assert len(attempts) == 2 and attempts[-1]["text"].startswith("<b>幸福食堂</b>")
+    await harness.app.shutdown()
+
+
+@pytest.fixture
+async def remembering_bot(kb_dir: Path, tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
+    yield harness
+    await harness.app.shutdown()
+
+
+async def test_questions_and_feedback_are_stored(remembering_bot: Harness) -> None:
+    api = await remembering_bot.send("幸福食堂 电话13912345678", user_id=3)
+    store = remembering_bot.app.bot_data["store"]
+    (query,) = store.rows("queries")
+    assert query["question"] == "幸福食堂 电话[手机号]" and query["answered"] == 1
+    assert query["top_entry"] == "elderly-canteens" and query["top_category"] == "养老服务"
+    unhelpful = dict(remembering_bot.buttons(api.sent()[-1]))["👎 没用"]
+    await remembering_bot.tap(unhelpful, user_id=3)
+    (feedback,) = store.rows("feedback")
+    assert (feedback["query_id"], feedback["helpful"]) == (query["id"], 0)
+
+
+async def test_region_choice_changes_the_ranking(remembering_bot: Harness) -> None:
+    api = await remembering_bot.send("/region")
+    buttons = dict(remembering_bot.buttons(api.sent()[-1]))
+    assert {"长治市", "襄垣县", "潞州区", "不限地区"} <= set(buttons)
+    await remembering_bot.tap(buttons["潞州区"])
+    assert api.sent("editMessageText")[-1]["text"] == "好的，之后会优先回答“潞州区”的措施。"
+    await remembering_bot.send("就业岗位")
+    assert api.sent()[-1]["text"].startswith("<b>潞州区就业岗位</b>")
+    await remembering_bot.tap(buttons["襄垣县"])
+    await remembering_bot.send("就业岗位")
+    assert api.sent()[-1]["text"].startswith("<b>襄垣县就业岗位</b>")
+    await remembering_bot.tap(buttons["不限地区"])
+    assert api.sent("editMessageText")[-1]["text"] == "好的，不再限定地区。"
+
+
+async def test_forget_deletes_the_residents_rows(remembering_bot: Harness) -> None:
+    await remembering_bot.send("幸福食堂", user_id=3)
+    await remembering_bot.send("护照", user_id=4)
+    api = await remembering_bot.send("/forget", user_id=3)
+    assert api.sent()[-1]["text"].startswith("已删除保存的与您有关的全部记录（1 条）")
+    store = remembering_bot.app.bot_data["store"]
+    assert [r["question"] for r in store.rows("queries")] == ["护照"]
+
+
+async def test_stats_and_unanswered_for_admins_only(remembering_bot: Harness) -> None:
+    for question in ["幸福食堂", "护照怎么补办", "护照如何补办"]:
+        await remembering_bot.send(question, user_id=3)
+    api = await remembering_bot.send("/stats", user_id=3)
+    assert api.sent()[-1]["text"] == "抱歉，这个命令只有管理员可以使用。"
+    await remembering_bot.send("/stats", user_id=ADMIN)
+    stats = api.sent()[-1]["text"]
+    assert "今天：问题 3 个，回答率 33%" in stats and "elderly-canteens (1)" in stats
+    await remembering_bot.send("/unanswered 3", user_id=ADMIN)
+    assert "2× 护照怎么补办" in api.sent()[-1]["text"]
+
+
+async def test_reloads_are_recorded(remembering_bot: Harness) -> None:
+    await remembering_bot.send("/reload", user_id=ADMIN)
+    store = remembering_bot.app.bot_data["store"]
+    (row,) = store.rows("reloads")
+    assert row["ok"] == 1 and row["admin_hash"] == store.user_hash(ADMIN) != str(ADMIN)
+
+
+async def test_a_broken_database_never_stops_answering(kb_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "bot.db").mkdir()  # cannot be opened as a database
+    harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
+    api = await harness.send("幸福食堂")
+    assert api.sent()[-1]["text"].startswith("<b>幸福食堂</b>")
+    await harness.send("/forget")
+    assert api.sent()[-1]["text"] == "抱歉，现在暂时无法删除，请稍后再试一次。"
+    assert harness.app.bot_data["store"].health.failures >= 1
     await harness.app.shutdown()

@@ -1,0 +1,417 @@
+"""The bot's memory in SQLite (sqlite-utils): queries, feedback, reloads, residents' regions.
+
+Privacy: user ids are stored only as salted hashes and questions only normalised with personal
+numbers masked. Robustness: a locked, read-only or full database never stops answering — every
+failure is logged and counted, and writes are skipped for a while and then retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from bot.normalize import normalize
+from bot.privacy import hash_user, mask_numbers
+
+logger = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+RETRY_AFTER_SECONDS = 30.0
+SALT_FILE = "hash_salt"
+SALT_ENV = "BOT_HASH_SALT"
+_T = TypeVar("_T")
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class StoreHealth:
+    """How many operations failed, and until when writes are paused."""
+
+    failures: int = 0
+    paused_until: float = 0.0
+    last_error: str = ""
+
+
+@dataclass
+class QueryRecord:
+    """What is kept of one question: no identity, no personal numbers."""
+
+    user_id: int | str
+    chat_type: str
+    question: str
+    answered: bool
+    top_entry: str | None
+    top_category: str | None
+    score: float | None
+    latency_ms: float
+
+
+@dataclass
+class FeedbackRow:
+    """One 👍 / 👎 with the question it was about (if still stored)."""
+
+    helpful: bool
+    entry_id: str
+    question: str | None
+
+
+@dataclass
+class Totals:
+    """Numbers of one period for /stats and ``bot report``."""
+
+    questions: int = 0
+    answered: int = 0
+    helpful: int = 0
+    unhelpful: int = 0
+    top_entries: list[tuple[str, int]] = field(default_factory=list)
+    top_categories: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def answer_rate(self) -> float:
+        """Share of questions answered, 0–1."""
+        return self.answered / self.questions if self.questions else 0.0
+
+
+def resolve_salt(configured: str, data_dir: Path) -> str:
+    """The hashing salt: config, else $BOT_HASH_SALT, else one generated and kept in data_dir."""
+    if configured:
+        return configured
+    env = os.environ.get(SALT_ENV, "")
+    if env:
+        return env
+    path = data_dir / SALT_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        salt = secrets.token_hex(32)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(salt)
+        return salt
+
+
+class Store:
+    """All reads and writes of the bot's database; every method is safe to call when it fails."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        salt: str,
+        retention_days: int = 180,
+        clock: Clock = utc_now,
+        busy_timeout: float = 2.0,
+    ) -> None:
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self.salt = salt
+        self.retention_days = retention_days
+        self.clock = clock
+        self.health = StoreHealth()
+        self._lock = threading.Lock()
+        self._db: sqlite_utils.Database | None = None
+        self._open()
+
+    # -- connection and schema -------------------------------------------------------------
+
+    def _open(self) -> None:
+        try:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                str(self.path), timeout=self.busy_timeout, check_same_thread=False
+            )
+            db = sqlite_utils.Database(connection)
+            if str(self.path) != ":memory:":
+                db.enable_wal()
+            migrate(db)
+            self._db = db
+        except (sqlite3.Error, OSError) as exc:
+            self._failed("open", exc)
+
+    def close(self) -> None:
+        """Flush and close the database."""
+        with self._lock:
+            if self._db is not None:
+                self._db.conn.close()
+                self._db = None
+
+    @contextmanager
+    def _session(self) -> Iterator[sqlite_utils.Database]:
+        if self._db is None:
+            self._open()
+        if self._db is None:
+            raise sqlite3.OperationalError("database unavailable")
+        with self._lock, self._db.conn:
+            yield self._db
+
+    def _safely(self, action: str, work: Callable[[sqlite_utils.Database], _T], default: _T) -> _T:
+        """Run ``work``; on failure log, count, pause writes for a while, and return ``default``."""
+        if time.monotonic() < self.health.paused_until:
+            return default
+        try:
+            with self._session() as db:
+                return work(db)
+        except (sqlite3.Error, OSError) as exc:
+            self._failed(action, exc)
+            return default
+
+    def _failed(self, action: str, exc: BaseException) -> None:
+        self.health.failures += 1
+        self.health.last_error = f"{type(exc).__name__}: {exc}"
+        self.health.paused_until = time.monotonic() + RETRY_AFTER_SECONDS
+        logger.warning("database %s failed (%s); answering goes on", action, self.health.last_error)
+
+    def _now(self) -> str:
+        return self.clock().isoformat(timespec="seconds")
+
+    def _since(self, days: float) -> str:
+        return (self.clock() - dt.timedelta(days=days)).isoformat(timespec="seconds")
+
+    def user_hash(self, user_id: int | str) -> str:
+        """The only form in which a user id is ever stored."""
+        return hash_user(user_id, self.salt)
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def record_query(self, record: QueryRecord) -> int | None:
+        """Store one question (normalised, numbers masked); return its row id."""
+        row = {
+            "time": self._now(),
+            "user_hash": self.user_hash(record.user_id),
+            "chat_type": record.chat_type,
+            "question": mask_numbers(normalize(record.question)),
+            "answered": int(record.answered),
+            "top_entry": record.top_entry,
+            "top_category": record.top_category,
+            "score": record.score,
+            "latency_ms": round(record.latency_ms, 3),
+        }
+        return self._insert("queries", row)
+
+    def record_feedback(
+        self, user_id: int | str, entry_id: str, helpful: bool, query_id: int | None
+    ) -> bool:
+        """Store one 👍 / 👎."""
+        row = {
+            "time": self._now(),
+            "user_hash": self.user_hash(user_id),
+            "query_id": query_id,
+            "entry_id": entry_id,
+            "helpful": int(helpful),
+        }
+        return self._insert("feedback", row) is not None
+
+    def record_reload(
+        self,
+        admin_id: int | str,
+        ok: bool,
+        counts: tuple[int, int, int] = (0, 0, 0),
+        problems: list[str] | None = None,
+    ) -> bool:
+        """Store one /reload attempt: who (hashed), whether it worked, what changed."""
+        added, removed, changed = counts
+        row = {
+            "time": self._now(),
+            "admin_hash": self.user_hash(admin_id),
+            "ok": int(ok),
+            "added": added,
+            "removed": removed,
+            "changed": changed,
+            "problems": "\n".join(problems or []),
+        }
+        return self._insert("reloads", row) is not None
+
+    def _insert(self, table: str, row: dict[str, Any]) -> int | None:
+        """Insert one row; its id, or None when the database failed."""
+        return self._safely(
+            f"insert into {table}", lambda db: db.table(table).insert(row).last_pk, None
+        )
+
+    def set_region(self, user_id: int | str, region: str | None) -> bool:
+        """Remember (or with None, forget) a resident's region."""
+        key = self.user_hash(user_id)
+
+        def work(db: sqlite_utils.Database) -> bool:
+            if region is None:
+                db.table("preferences").delete_where("user_hash = ?", [key])
+            else:
+                row = {"user_hash": key, "region": region, "updated": self._now()}
+                db.table("preferences").upsert(row, pk="user_hash")
+            return True
+
+        return self._safely("save region", work, False)
+
+    def forget(self, user_id: int | str) -> int:
+        """Delete everything stored about one person; return the number of rows deleted."""
+        key = self.user_hash(user_id)
+
+        def work(db: sqlite_utils.Database) -> int:
+            deleted = 0
+            for table in ("queries", "feedback", "preferences"):
+                deleted += db.execute(f"DELETE FROM {table} WHERE user_hash = ?", [key]).rowcount
+            deleted += db.execute("DELETE FROM reloads WHERE admin_hash = ?", [key]).rowcount
+            return deleted
+
+        return self._safely("forget", work, -1)
+
+    def purge_old(self) -> int:
+        """Delete rows older than ``retention_days``; return how many."""
+        cutoff = self._since(self.retention_days)
+
+        def work(db: sqlite_utils.Database) -> int:
+            return sum(
+                db.execute(f"DELETE FROM {table} WHERE time < ?", [cutoff]).rowcount
+                for table in ("queries", "feedback", "reloads")
+            )
+
+        return self._safely("purge", work, 0)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def region_of(self, user_id: int | str) -> str | None:
+        """A resident's chosen region, if any (None also when the database is unavailable)."""
+        key = self.user_hash(user_id)
+
+        def work(db: sqlite_utils.Database) -> str | None:
+            rows = list(db.table("preferences").rows_where("user_hash = ?", [key], limit=1))
+            return str(rows[0]["region"]) if rows else None
+
+        return self._safely("read region", work, None)
+
+    def totals(self, days: float, top: int = 5) -> Totals:
+        """Questions, answer rate, 👍/👎 and the top entries and categories of the last ``days``."""
+        since = self._since(days)
+
+        def work(db: sqlite_utils.Database) -> Totals:
+            questions, answered = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM queries WHERE time >= ?", [since]
+            ).fetchone()
+            helpful, unhelpful = db.execute(
+                "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) "
+                "FROM feedback WHERE time >= ?",
+                [since],
+            ).fetchone()
+            return Totals(
+                questions=questions,
+                answered=answered,
+                helpful=helpful,
+                unhelpful=unhelpful,
+                top_entries=_top(db, "top_entry", since, top),
+                top_categories=_top(db, "top_category", since, top),
+            )
+
+        return self._safely("read totals", work, Totals())
+
+    def unanswered_questions(self, days: float) -> list[str]:
+        """Questions of the last ``days`` that got no answer or a 👎 (one row per question)."""
+        since = self._since(days)
+
+        def work(db: sqlite_utils.Database) -> list[str]:
+            rows = db.execute(
+                "SELECT question FROM queries WHERE time >= ? AND answered = 0 AND question != '' "
+                "UNION ALL SELECT q.question FROM feedback f JOIN queries q ON q.id = f.query_id "
+                "WHERE f.time >= ? AND f.helpful = 0",
+                [since, since],
+            ).fetchall()
+            return [row[0] for row in rows]
+
+        return self._safely("read unanswered", work, [])
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of a table (for tests and exports)."""
+        return self._safely(f"read {table}", lambda db: list(db.table(table).rows), [])
+
+
+def _top(db: sqlite_utils.Database, column: str, since: str, limit: int) -> list[tuple[str, int]]:
+    rows = db.execute(
+        f"SELECT {column}, COUNT(*) AS n FROM queries WHERE time >= ? AND answered = 1 "
+        f"AND {column} IS NOT NULL GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?",
+        [since, limit],
+    ).fetchall()
+    return [(str(name), int(count)) for name, count in rows]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Create or upgrade the schema to SCHEMA_VERSION, recording the version in a table."""
+    if not db.table("schema_version").exists():
+        db.table("schema_version").create({"version": int}, pk="version")
+    current = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+    for version, step in enumerate(MIGRATIONS, 1):
+        if version > current:
+            with db.conn:
+                step(db)
+                db.table("schema_version").insert({"version": version})
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    db.table("queries").create(
+        {
+            "id": int,
+            "time": str,
+            "user_hash": str,
+            "chat_type": str,
+            "question": str,
+            "answered": int,
+            "top_entry": str,
+            "top_category": str,
+            "score": float,
+            "latency_ms": float,
+        },
+        pk="id",
+    )
+    db.table("queries").create_index(["time"])
+    db.table("queries").create_index(["user_hash"])
+    db.table("feedback").create(
+        {
+            "id": int,
+            "time": str,
+            "user_hash": str,
+            "query_id": int,
+            "entry_id": str,
+            "helpful": int,
+        },
+        pk="id",
+    )
+    db.table("feedback").create_index(["time"])
+    db.table("reloads").create(
+        {
+            "id": int,
+            "time": str,
+            "admin_hash": str,
+            "ok": int,
+            "added": int,
+            "removed": int,
+            "changed": int,
+            "problems": str,
+        },
+        pk="id",
+    )
+    db.table("preferences").create(
+        {"user_hash": str, "region": str, "updated": str}, pk="user_hash"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1]
+
+
+def open_store(path: Path, *, salt: str = "", retention_days: int = 180) -> Store:
+    """The store at ``path``, its salt resolved (config, env, or kept beside the database)."""
+    return Store(path, salt=resolve_salt(salt, path.parent), retention_days=retention_days)
