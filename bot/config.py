@@ -71,6 +71,39 @@ DEFAULT_FILLER_WORDS = [
 ]
 
 
+# A question asking for one of these (documents, fees, contacts, procedures) is only answered by
+# an entry that speaks of it; the articles state measures, rarely how to apply for them.
+DEFAULT_DETAIL_WORDS = [
+    "材料",
+    "证件",
+    "带什么",
+    "手续",
+    "申请",
+    "办理",
+    "补办",
+    "补缴",
+    "开户",
+    "费用",
+    "收费",
+    "多少钱",
+    "哪个电话",
+    "电话号码",
+    "联系电话",
+    "热线",
+    "地址",
+    "在哪办",
+    "去哪办",
+    "申请条件",
+    "什么条件",
+    "档次",
+    "名单",
+    "公示",
+    "报修",
+    "证明",
+    "流程",
+]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -92,6 +125,8 @@ class MatchingSettings(_Section):
     region_boost: float = Field(default=1.5, ge=1)
     other_region_factor: float = Field(default=0.6, gt=0, le=1)
     filler_words: list[str] = Field(default_factory=lambda: list(DEFAULT_FILLER_WORDS))
+    detail_words: list[str] = Field(default_factory=lambda: list(DEFAULT_DETAIL_WORDS))
+    unmet_detail_factor: float = Field(default=0.6, gt=0, le=1)
 
 
 class MessageSettings(_Section):

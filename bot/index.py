@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.loader import Knowledge
-from bot.normalize import normalize_term
+from bot.normalize import normalize, normalize_term
 from bot.pinyin import word_key
 from bot.segment import Segmenter
 
@@ -52,6 +52,8 @@ class MatchIndex:
     deletion_terms: dict[str, list[str]] = field(default_factory=dict)
     titles: list[str] = field(default_factory=list)
     entry_numbers: dict[str, int] = field(default_factory=dict)
+    # Each entry's excerpt, title and keywords, normalised: what the entry can speak to.
+    entry_texts: list[str] = field(default_factory=list)
     known_words: set[str] = field(default_factory=set)
     title_bigrams: dict[str, list[int]] = field(default_factory=dict)
 
@@ -87,6 +89,8 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
             document_frequency[term] += 1
         index.titles.append(normalize_term(entry.title))
         index.entry_numbers[entry.id] = entry_number
+        spoken = " ".join([entry.title, entry.excerpt, *entry.keywords])
+        index.entry_texts.append(normalize(spoken, max_chars=10_000).replace(" ", ""))
 
     total = max(1, len(knowledge.entries))
     index.idf = {t: math.log(1 + total / df) for t, df in document_frequency.items()}

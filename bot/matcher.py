@@ -72,6 +72,8 @@ class Candidate:
     coverage: float = 0.0
     title_similarity: float = 0.0
     region_factor: float = 1.0
+    # Details the question asks for (材料, 电话, 补缴 …) that the entry never mentions.
+    unmet_details: list[str] = field(default_factory=list)
     score: float = 0.0
 
     @property
@@ -400,7 +402,13 @@ def _score_title_and_region(
     candidate.title_similarity = similarity
     bonus = max(0.0, similarity - TITLE_FLOOR) / (100 - TITLE_FLOOR) * TITLE_WEIGHT
     candidate.region_factor = _region_factor(index, candidate.entry_number, regions, settings)
-    candidate.score = (candidate.score + bonus) * candidate.region_factor
+    candidate.unmet_details = [
+        word
+        for word in settings.detail_words
+        if word in text and word not in index.entry_texts[candidate.entry_number]
+    ]
+    detail_factor = settings.unmet_detail_factor if candidate.unmet_details else 1.0
+    candidate.score = (candidate.score + bonus) * candidate.region_factor * detail_factor
 
 
 def _region_factor(

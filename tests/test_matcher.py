@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.service import KnowledgeService
 
 
@@ -155,3 +157,16 @@ def test_typo_windows_never_span_punctuation(service: KnowledgeService) -> None:
     for question in ["养，老保险", "适老化，改照", "幸福 食堂", "养 老"]:
         hits = service.explain(question).hits
         assert all(" " not in hit.text for hit in hits), hits
+
+
+def test_asking_for_a_detail_the_entry_never_mentions_lowers_confidence(
+    service: KnowledgeService,
+) -> None:
+    # The fixture's canteen entry says nothing about documents or phone numbers.
+    plain = service.explain("幸福食堂配餐点").candidates[0]
+    asking = service.explain("幸福食堂配餐点 要带什么材料").candidates[0]
+    assert asking.unmet_details == ["材料", "带什么"]
+    assert asking.score == pytest.approx(plain.score * 0.6, rel=0.05)
+    # A detail the entry does speak of costs nothing: 配餐点 is in its keywords and excerpt.
+    service.settings.detail_words.append("配餐点")
+    assert service.explain("幸福食堂配餐点").candidates[0].unmet_details == []
