@@ -9,12 +9,12 @@ decide against the cut-off. Every step is recorded so ``--explain`` can show why
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import accumulate, islice
 
 from rapidfuzz import fuzz
 
 from bot.config import MatchingSettings
-from bot.index import MAX_TERM_CHARS, WILDCARD, MatchIndex
+from bot.index import WILDCARD, MatchIndex
 from bot.normalize import normalize
 from bot.pinyin import is_true_homophone, readings
 
@@ -26,7 +26,9 @@ COVERAGE_FLOOR = 0.8
 AND_RULE_BONUS = 0.5  # share of its weakest word a multi-word rule adds when all words match
 TITLE_FLOOR = 60.0  # title similarity below this (0–100) counts for nothing
 TITLE_WEIGHT = 1.0
-RERANK_DEPTH = 30  # candidates whose title similarity is computed
+# Typos and homophones are looked for in windows of at most this many characters.
+MAX_FUZZY_CHARS = 8
+RERANK_DEPTH = 10  # candidates whose title similarity is computed
 MAX_READING_COMBINATIONS = 16
 
 
@@ -152,14 +154,14 @@ def find_terms(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> li
     ends = {e for _, e in spans}
     token_of = _token_lookup(spans, len(text))
     hits = _exact_hits(index, text, spans, starts, ends, token_of)
-    covered = [(h.start, h.end) for h in hits]
+    # covered_to[p]: the furthest end of an exact hit (2+ characters) starting at or before p.
+    ends_at = [0] * (len(text) + 1)
+    for hit in hits:
+        if hit.end - hit.start >= 2:
+            ends_at[hit.start] = max(ends_at[hit.start], hit.end)
+    covered_to = list(accumulate(ends_at, max))
     found = {h.canonical for h in hits}
-    for hit in _fuzzy_hits(index, text, spans):
-        if hit.canonical in found:
-            continue
-        if any(s <= hit.start and hit.end <= e for s, e in covered):
-            continue
-        hits.append(hit)
+    hits.extend(h for h in _fuzzy_hits(index, text, spans, covered_to) if h.canonical not in found)
     return hits
 
 
@@ -231,21 +233,34 @@ def _exact_hits(
     return hits
 
 
-def _fuzzy_hits(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> list[Hit]:
-    """Homophone and typo hits over windows of whole tokens (a typo is its own "word")."""
+def _fuzzy_hits(
+    index: MatchIndex,
+    text: str,
+    spans: list[tuple[int, int]],
+    covered_to: list[int],
+) -> list[Hit]:
+    """Homophone and typo hits over windows of whole tokens (a typo is its own "word").
+
+    Windows inside an exact match are skipped: what matched exactly needs no second reading.
+    """
+    segmenter = index.segmenter
+    # An ordinary word with characters around it (大医院 = 大 + 医院) is a phrase, not a typo.
+    ordinary = [e - s >= 2 and segmenter.is_common_word(text[s:e]) for s, e in spans]
     hits = []
     for first in range(len(spans)):
         start = spans[first][0]
         partial_keys: set[tuple[str, ...]] = {()}
+        holds_ordinary_word = False
         for last in range(first, len(spans)):
             end = spans[last][1]
-            if end - start > MAX_TERM_CHARS:
+            if end - start > MAX_FUZZY_CHARS:
                 break
             window = text[start:end]
             if " " in window:
                 break  # a word never spans the punctuation or space that was there
+            holds_ordinary_word = holds_ordinary_word or ordinary[last]
             partial_keys = _extend_keys(index, partial_keys, text[spans[last][0] : end])
-            if end - start < 2 or index.segmenter.is_common_word(window):
+            if end - start < 2 or covered_to[start] >= end or segmenter.is_common_word(window):
                 continue
             for key in partial_keys:
                 for surface in index.pinyin_terms.get(key, ()):
@@ -253,12 +268,12 @@ def _fuzzy_hits(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> l
                         continue
                     if is_true_homophone(surface, window):
                         hits.append(_hit(index, surface, window, start, end, "homophone"))
-                    elif not index.segmenter.is_dictionary_word(window):
+                    elif not segmenter.is_dictionary_word(window):
                         # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
                         hits.append(_hit(index, surface, window, start, end, "near-homophone"))
             hits.extend(
                 _hit(index, surface, window, start, end, "typo")
-                for surface in _typo_surfaces(index, window)
+                for surface in _typo_surfaces(index, window, not holds_ordinary_word)
             )
     return hits
 
@@ -283,19 +298,22 @@ def _shares_position(surface: str, window: str) -> bool:
     return any(a == b for a, b in zip(surface, window, strict=True))
 
 
-def _typo_surfaces(index: MatchIndex, window: str) -> set[str]:
+def _typo_surfaces(index: MatchIndex, window: str, substitutions: bool) -> set[str]:
+    """Terms one wrong character (3+ characters) or one missing character away from ``window``."""
     found: set[str] = set()
-    if len(window) >= 3:
+    if substitutions and len(window) >= 3:
         for i in range(len(window)):
-            # A dictionary word with a character before or after it (大医院 = 大 + 医院,
-            # 过期了 = 过期 + 了) is a phrase, not a typo of 县医院 or 过期药.
-            rest = window[1:] if i == 0 else window[:-1] if i == len(window) - 1 else ""
-            if rest and index.segmenter.is_dictionary_word(rest):
+            terms = index.substitution_terms.get(window[:i] + WILDCARD + window[i + 1 :])
+            if not terms:
                 continue
-            key = window[:i] + WILDCARD + window[i + 1 :]
-            found.update(index.substitution_terms.get(key, ()))
-    if not index.segmenter.is_dictionary_word(window):  # 人家 is a word, not 老人家 cut short
-        found.update(index.deletion_terms.get(window, ()))
+            # A dictionary word with a character before or after it (过期了 = 过期 + 了) is a
+            # phrase, not a typo of 过期药.
+            rest = window[1:] if i == 0 else window[:-1] if i == len(window) - 1 else ""
+            if not (rest and index.segmenter.is_dictionary_word(rest)):
+                found.update(terms)
+    terms = index.deletion_terms.get(window)
+    if terms and not index.segmenter.is_dictionary_word(window):  # 人家 is not 老人家 cut short
+        found.update(terms)
     found.discard(window)
     return found
 

@@ -52,6 +52,7 @@ class Segmenter:
             if word:
                 tokenizer.add_word(word, freq=max(USER_WORD_FREQ, base.FREQ.get(word, 0)))
         self._tokenizer = tokenizer
+        self._general = base.FREQ  # jieba's own dictionary, without our words
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every non-space token of ``text``, in order."""
@@ -63,15 +64,15 @@ class Segmenter:
 
     def is_common_word(self, word: str) -> bool:
         """True for a frequent word of the general dictionary (not a keyword of ours)."""
-        return _base_tokenizer().FREQ.get(word, 0) >= COMMON_WORD_FREQ
+        return self._general.get(word, 0) >= COMMON_WORD_FREQ
 
     def is_function_word(self, word: str) -> bool:
         """True for the most frequent words of the general dictionary."""
-        return _base_tokenizer().FREQ.get(word, 0) >= FUNCTION_WORD_FREQ
+        return self._general.get(word, 0) >= FUNCTION_WORD_FREQ
 
     def is_dictionary_word(self, word: str) -> bool:
         """True for any word of jieba's general dictionary."""
-        return _base_tokenizer().FREQ.get(word, 0) > 0
+        return self._general.get(word, 0) > 0
 
     def words(self, text: str) -> list[str]:
         """The non-space tokens of ``text``."""
