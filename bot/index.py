@@ -7,13 +7,15 @@ typo key, so answering costs the same however many entries there are.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.loader import Knowledge
-from bot.normalize import normalize, normalize_term
+from bot.models import parse_rule
+from bot.normalize import normalize_term
 from bot.pinyin import word_key
-from bot.segment import Segmenter
+from bot.segment import Segmenter, is_function_word
 
 FILLER_FACTOR = 0.05
 MAX_TERM_CHARS = 12
@@ -28,6 +30,13 @@ class CompiledRule:
     text: str
     required: tuple[str, ...]
     excluded: tuple[str, ...]
+    required_set: frozenset[str] = field(init=False)
+    excluded_set: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Set forms for the per-question check; a rule is compiled once however many use it.
+        object.__setattr__(self, "required_set", frozenset(self.required))
+        object.__setattr__(self, "excluded_set", frozenset(self.excluded))
 
 
 @dataclass
@@ -35,14 +44,15 @@ class MatchIndex:
     """Lookup tables over one validated knowledge base."""
 
     knowledge: Knowledge
-    segmenter: Segmenter
+    segmenter: Segmenter = field(init=False)
     canonical: dict[str, str] = field(default_factory=dict)
     surface_prefixes: set[str] = field(default_factory=set)
     region_names: dict[str, str] = field(default_factory=dict)
     region_prefixes: set[str] = field(default_factory=set)
     region_ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
-    rules: list[list[CompiledRule]] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    rules: list[tuple[CompiledRule, ...]] = field(default_factory=list)
+    # term → the entries with a rule requiring it, each once, in entry order.
+    term_entries: dict[str, array[int]] = field(default_factory=dict)
     vetoes: dict[str, list[int]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     filler: frozenset[str] = frozenset()
@@ -52,10 +62,8 @@ class MatchIndex:
     deletion_terms: dict[str, list[str]] = field(default_factory=dict)
     titles: list[str] = field(default_factory=list)
     entry_numbers: dict[str, int] = field(default_factory=dict)
-    # Each entry's excerpt, title and keywords, normalised: what the entry can speak to.
-    entry_texts: list[str] = field(default_factory=list)
     known_words: set[str] = field(default_factory=set)
-    title_bigrams: dict[str, list[int]] = field(default_factory=dict)
+    title_bigrams: dict[str, array[int]] = field(default_factory=dict)
 
     def weight(self, canonical: str) -> float:
         """What a term says about an entry: rare terms say more, filler words almost nothing."""
@@ -66,43 +74,34 @@ class MatchIndex:
 def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
     """Build every lookup table for ``knowledge``."""
     canonical = _canonical_map(knowledge)
-    index = MatchIndex(knowledge=knowledge, segmenter=Segmenter(()))
+    index = MatchIndex(knowledge=knowledge)
     index.canonical = canonical
-
-    document_frequency: dict[str, int] = defaultdict(int)
+    # Many entries share rules (养老, 老人 吃饭 …): compile each distinct rule once.
+    compiled_rules: dict[str, CompiledRule] = {}
+    term_entries: dict[str, list[int]] = defaultdict(list)
     for entry_number, entry in enumerate(knowledge.entries):
-        compiled = []
-        for parsed in entry.rules():
-            required = tuple(_canonical_word(canonical, w) for w in parsed.required)
-            excluded = tuple(_canonical_word(canonical, w) for w in parsed.excluded)
-            compiled.append(CompiledRule(parsed.text, required, excluded))
-        index.rules.append(compiled)
-        terms_of_entry: set[str] = set()
-        for rule_number, compiled_rule in enumerate(compiled):
-            if not compiled_rule.required:
-                for word in compiled_rule.excluded:
+        rules = tuple(_compiled(text, canonical, compiled_rules) for text in entry.keywords)
+        index.rules.append(rules)
+        for term in dict.fromkeys(word for rule in rules for word in rule.required):
+            term_entries[term].append(entry_number)
+        for rule in rules:
+            if not rule.required:
+                for word in rule.excluded:
                     index.vetoes.setdefault(word, []).append(entry_number)
-            for word in compiled_rule.required:
-                index.postings.setdefault(word, []).append((entry_number, rule_number))
-                terms_of_entry.add(word)
-        for term in terms_of_entry:
-            document_frequency[term] += 1
         index.titles.append(normalize_term(entry.title))
         index.entry_numbers[entry.id] = entry_number
-        spoken = " ".join([entry.title, entry.excerpt, *entry.keywords])
-        index.entry_texts.append(normalize(spoken, max_chars=10_000).replace(" ", ""))
 
     total = max(1, len(knowledge.entries))
-    index.idf = {t: math.log(1 + total / df) for t, df in document_frequency.items()}
+    index.term_entries = {term: array("i", entries) for term, entries in term_entries.items()}
+    index.idf = {t: math.log(1 + total / len(e)) for t, e in index.term_entries.items()}
     # Words of the rules that no synonym group mentions are their own canonical term.
-    for entry_rules in index.rules:
-        for rule in entry_rules:
-            for word in rule.required + rule.excluded:
-                canonical.setdefault(word, word)
+    for rule in compiled_rules.values():
+        for word in rule.required + rule.excluded:
+            canonical.setdefault(word, word)
     for surface in canonical:
         index.surface_prefixes.update(surface[:n] for n in range(1, len(surface) + 1))
     configured = {canonical.get(w, w) for w in map(normalize_term, filler_words) if w}
-    frequent = {canonical[s] for s in canonical if index.segmenter.is_function_word(s)}
+    frequent = {canonical[s] for s in canonical if is_function_word(s)}
     index.filler = frozenset(configured | frequent)
 
     _add_regions(index, knowledge)
@@ -112,6 +111,19 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
     index.known_words = set(user_words)
     index.segmenter = Segmenter(user_words)
     return index
+
+
+def _compiled(text: str, canonical: dict[str, str], cache: dict[str, CompiledRule]) -> CompiledRule:
+    rule = cache.get(text)
+    if rule is None:
+        parsed = parse_rule(text)
+        rule = CompiledRule(
+            text,
+            tuple(_canonical_word(canonical, w) for w in parsed.required),
+            tuple(_canonical_word(canonical, w) for w in parsed.excluded),
+        )
+        cache[text] = rule
+    return rule
 
 
 def _canonical_map(knowledge: Knowledge) -> dict[str, str]:
@@ -163,9 +175,11 @@ def _add_fuzzy_keys(index: MatchIndex) -> None:
 
 
 def _add_title_bigrams(index: MatchIndex) -> None:
+    bigrams: dict[str, list[int]] = defaultdict(list)
     for number, title in enumerate(index.titles):
-        for bigram in {title[i : i + 2] for i in range(len(title) - 1)}:
-            index.title_bigrams.setdefault(bigram, []).append(number)
+        for bigram in dict.fromkeys(title[i : i + 2] for i in range(len(title) - 1)):
+            bigrams[bigram].append(number)
+    index.title_bigrams = {bigram: array("i", numbers) for bigram, numbers in bigrams.items()}
 
 
 def _user_words(index: MatchIndex) -> list[str]:

@@ -8,6 +8,7 @@ decide against the cut-off. Every step is recorded so ``--explain`` can show why
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
 
@@ -29,6 +30,8 @@ TITLE_WEIGHT = 1.0
 # Typos and homophones are looked for in windows of at most this many characters.
 MAX_FUZZY_CHARS = 8
 RERANK_DEPTH = 10  # candidates whose title similarity is computed
+POSTINGS_BUDGET = 1000  # entry lookups per question, whatever the size of the knowledge
+MAX_CANDIDATES = 30  # entries checked rule by rule per question
 MAX_READING_COMBINATIONS = 16
 
 
@@ -335,29 +338,47 @@ def _best_hit_per_term(hits: list[Hit]) -> dict[str, Hit]:
 
 
 def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> list[Candidate]:
-    counts: dict[tuple[int, int], int] = {}
-    for term in hits:
-        for posting in index.postings.get(term, ()):
-            counts[posting] = counts.get(posting, 0) + 1
-    fired: dict[int, list[int]] = {}
-    for (entry_number, rule_number), count in counts.items():
+    """Entries with a rule whose words are all in the question and whose "-" words are not.
+
+    Entries are gathered from the postings of the rarest terms first, within a fixed budget, and
+    only the most promising are checked rule by rule: however large the knowledge base, a
+    question costs at most POSTINGS_BUDGET lookups and MAX_CANDIDATES rule checks.
+    """
+    terms = sorted(
+        (t for t in hits if t in index.term_entries), key=lambda t: len(index.term_entries[t])
+    )
+    bound: dict[int, float] = {}
+    scanned = 0
+    for term in terms:
+        entries = index.term_entries[term]
+        if bound and scanned + len(entries) > POSTINGS_BUDGET:
+            break  # this and every later term is common: it can only add to known candidates
+        points = index.weight(term) * hits[term].quality
+        for entry_number in entries[:POSTINGS_BUDGET]:
+            bound[entry_number] = bound.get(entry_number, 0.0) + points
+        scanned += len(entries)
+    shortlist = heapq.nlargest(MAX_CANDIDATES, bound, key=bound.__getitem__)
+    found = hits.keys()
+    exact = {t for t, h in hits.items() if h.kind in ("exact", "synonym")}
+    candidates = []
+    for entry_number in sorted(shortlist):
         if entry_number in vetoed:
             continue
-        rule = index.rules[entry_number][rule_number]
-        if count < len(set(rule.required)):
+        rules = [
+            rule
+            for rule in index.rules[entry_number]
+            if rule.required
+            and rule.required_set <= found
+            and not (rule.excluded and rule.excluded_set & exact)
+        ]
+        if not rules:
             continue
-        if any(word in hits and hits[word].kind in ("exact", "synonym") for word in rule.excluded):
-            continue
-        fired.setdefault(entry_number, []).append(rule_number)
-    candidates = []
-    for entry_number, rule_numbers in fired.items():
-        rules = [index.rules[entry_number][n] for n in sorted(rule_numbers)]
-        terms = {word for rule in rules for word in rule.required}
+        terms_of_entry = sorted({word for rule in rules for word in rule.required})
         candidates.append(
             Candidate(
                 entry_number=entry_number,
                 fired_rules=[rule.text for rule in rules],
-                terms=[TermScore(t, hits[t], index.weight(t), 0.0) for t in sorted(terms)],
+                terms=[TermScore(t, hits[t], index.weight(t), 0.0) for t in terms_of_entry],
             )
         )
     return candidates
@@ -365,7 +386,7 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
 
 def _question_points(index: MatchIndex, hits: dict[str, Hit]) -> float:
     """The evidence the whole question offers: what a perfect entry would collect."""
-    useful = [hit for term, hit in hits.items() if term in index.postings]
+    useful = [hit for term, hit in hits.items() if term in index.term_entries]
     return sum(
         index.weight(hit.canonical)
         * hit.quality
@@ -420,10 +441,14 @@ def _score_title_and_region(
     candidate.title_similarity = similarity
     bonus = max(0.0, similarity - TITLE_FLOOR) / (100 - TITLE_FLOOR) * TITLE_WEIGHT
     candidate.region_factor = _region_factor(index, candidate.entry_number, regions, settings)
+    entry = index.knowledge.entries[candidate.entry_number]
     candidate.unmet_details = [
         word
         for word in settings.detail_words
-        if word in text and word not in index.entry_texts[candidate.entry_number]
+        if word in text
+        and word not in entry.excerpt
+        and word not in entry.title
+        and not any(word in keyword for keyword in entry.keywords)
     ]
     detail_factor = settings.unmet_detail_factor if candidate.unmet_details else 1.0
     candidate.score = (candidate.score + bonus) * candidate.region_factor * detail_factor

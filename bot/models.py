@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -101,6 +103,7 @@ class KeywordRule:
     excluded: tuple[str, ...]
 
 
+@lru_cache(maxsize=262_144)
 def parse_rule(text: str) -> KeywordRule:
     """Parse ``"野猪 赔 -养老"`` into required and excluded words; raise ValueError if malformed."""
     words = text.split()
@@ -142,7 +145,13 @@ class Entry(_Model):
     def _rules_parse(cls, value: list[str]) -> list[str]:
         for rule in value:
             parse_rule(rule)
-        return value
+        # Entries share most of their keywords: one string object each saves memory at scale.
+        return [sys.intern(rule) for rule in value]
+
+    @field_validator("category", "region", "source")
+    @classmethod
+    def _shared(cls, value: str) -> str:
+        return sys.intern(value)
 
     @field_validator("excerpt")
     @classmethod

@@ -38,6 +38,7 @@ def normalize(text: str, max_chars: int = 300) -> str:
     return text[:max_chars].rstrip()
 
 
+@lru_cache(maxsize=262_144)
 def normalize_term(term: str) -> str:
     """A keyword, synonym or title word in the same form as a normalised question, no spaces."""
     return normalize(term, max_chars=200).replace(" ", "")

@@ -37,6 +37,16 @@ def _base_tokenizer() -> jieba.Tokenizer:
         return _base
 
 
+def general_frequency(word: str) -> int:
+    """How often jieba's general dictionary has seen ``word`` (0 if it is not a word there)."""
+    return int(_base_tokenizer().FREQ.get(word, 0))
+
+
+def is_function_word(word: str) -> bool:
+    """True for the most frequent words of the general dictionary (没有, 可以, 什么 …)."""
+    return general_frequency(word) >= FUNCTION_WORD_FREQ
+
+
 class Segmenter:
     """A jieba tokenizer with its own user words, sharing the main dictionary's data."""
 
@@ -65,10 +75,6 @@ class Segmenter:
     def is_common_word(self, word: str) -> bool:
         """True for a frequent word of the general dictionary (not a keyword of ours)."""
         return self._general.get(word, 0) >= COMMON_WORD_FREQ
-
-    def is_function_word(self, word: str) -> bool:
-        """True for the most frequent words of the general dictionary."""
-        return self._general.get(word, 0) >= FUNCTION_WORD_FREQ
 
     def is_dictionary_word(self, word: str) -> bool:
         """True for any word of jieba's general dictionary."""
