@@ -30,6 +30,7 @@ from bot.service import KnowledgeService
 from bot.storage import Store, open_store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+DEV_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared/eval/dev_questions.jsonl"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("directory", nargs="?", help="knowledge directory to check")
 
+    bench = commands.add_parser("bench", parents=[common], help="performance benchmark")
+    bench.add_argument(
+        "--sizes", default="1000,10000,100000", help="synthetic knowledge sizes (comma-separated)"
+    )
+    bench.add_argument("--questions", type=int, default=1000, help="size of the question mix")
+    bench.add_argument(
+        "--question-file",
+        default=str(DEV_QUESTIONS),
+        help="seed questions, JSONL with a 'q' field (default: the development set); "
+        "without it the knowledge base's example questions are used",
+    )
+    bench.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
+    bench.add_argument("--plot", metavar="PNG", help="also draw p99 against size (matplotlib)")
+
     kb = commands.add_parser("kb", help="the clerk's tools: kb test, kb lint")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="kb-command", required=True)
     kb_commands.add_parser(
@@ -113,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_command(config, args)
         if command == "report":
             return report_command(config, args)
+        if command == "bench":
+            return bench_command(config, args)
         if command == "export-unanswered":
             return export_command(config, args)
         return chat_command(config)
@@ -136,6 +153,38 @@ def run_command(config: Config, args: argparse.Namespace) -> int:
     from handlers.app import run  # lazy: ask, chat and validate never import Telegram
 
     return run(config)
+
+
+def bench_command(config: Config, args: argparse.Namespace) -> int:
+    """Run the benchmark and print its table (or JSON); see docs/benchmarks.md."""
+    try:
+        import rank_bm25  # noqa: F401  (a baseline, installed with the [bench] extra)
+    except ImportError as exc:
+        raise BotError("bench needs the baselines: pip install -e '.[bench]'") from exc
+    from bot.bench import question_mix, run_benchmark
+    from bot.benchreport import benchmark_table, plot_p99
+    from handlers.bench import updates_per_second  # lazy: only bench and run load Telegram
+
+    sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+    dev = _seed_questions(Path(args.question_file), config)
+    results = run_benchmark(config.knowledge.dir, dev, sizes, args.questions)
+    articles = "".join(
+        p.read_text(encoding="utf-8") for p in (config.knowledge.dir / "articles").glob("*")
+    )
+    results["telegram"] = updates_per_second(config, question_mix(dev, 2000, articles))
+    if args.plot:
+        plot_p99(results, Path(args.plot))
+    print(json.dumps(results, ensure_ascii=False) if args.json else benchmark_table(results))
+    return EXIT_OK
+
+
+def _seed_questions(path: Path, config: Config) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line)["q"] for line in lines if line.strip()]
+    except (OSError, ValueError, KeyError):
+        knowledge = load_knowledge(config.knowledge.dir)
+        return [q for entry in knowledge.entries for q in entry.questions]
 
 
 def report_command(config: Config, args: argparse.Namespace) -> int:

@@ -117,7 +117,7 @@ class Store:
         salt: str,
         retention_days: int = 180,
         clock: Clock = utc_now,
-        busy_timeout: float = 2.0,
+        busy_timeout: float = 0.25,  # writes run on the bot's event loop: never wait long
     ) -> None:
         self.path = path
         self.busy_timeout = busy_timeout

@@ -7,6 +7,7 @@ import contextlib
 import html
 import logging
 import time
+from collections.abc import AsyncIterator
 
 from telegram import Bot, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
@@ -42,28 +43,30 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     question = addressed_text(message, context.bot)
     if question is None:
         return
-    store = store_of(context)
-    user_id = update.effective_user.id
-    region = store.region_of(user_id) if store else None
-    started = time.perf_counter()
-    answer = await _ask_with_typing(context, message.chat_id, question, region)
-    latency_ms = (time.perf_counter() - started) * 1000
-    query_id = None
-    if store is not None:
-        best = answer.answers[0] if answer.answered else None
-        query_id = store.record_query(
-            QueryRecord(
-                user_id=user_id,
-                chat_type=message.chat.type,
-                question=question,
-                answered=answer.answered,
-                top_entry=best.id if best else None,
-                top_category=best.category if best else None,
-                score=best.score if best else None,
-                latency_ms=latency_ms,
+    async with _typing_if_slow(context, message.chat_id):
+        store = store_of(context)
+        user_id = update.effective_user.id
+        region = store.region_of(user_id) if store else None
+        started = time.perf_counter()
+        # Matching costs a millisecond or two at any knowledge size: no thread hop needed.
+        answer = service_of(context).ask(question, region=region)
+        latency_ms = (time.perf_counter() - started) * 1000
+        query_id = None
+        if store is not None:
+            best = answer.answers[0] if answer.answered else None
+            query_id = store.record_query(
+                QueryRecord(
+                    user_id=user_id,
+                    chat_type=message.chat.type,
+                    question=question,
+                    answered=answer.answered,
+                    top_entry=best.id if best else None,
+                    top_category=best.category if best else None,
+                    score=best.score if best else None,
+                    latency_ms=latency_ms,
+                )
             )
-        )
-    await send_answer(message, answer, context, query_id)
+        await send_answer(message, answer, context, query_id)
 
 
 async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -197,14 +200,13 @@ async def _send_item(
     )
 
 
-async def _ask_with_typing(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: str, region: str | None
-) -> Answer:
-    """Match off the event loop; show "typing…" only if it takes a while."""
+@contextlib.asynccontextmanager
+async def _typing_if_slow(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" if answering (matching, storing, sending) takes longer than configured."""
     delay = config_of(context).telegram.typing_after_seconds
     typing = asyncio.create_task(_typing_later(context.bot, chat_id, delay))
     try:
-        return await asyncio.to_thread(service_of(context).ask, question, region=region)
+        yield
     finally:
         typing.cancel()
         with contextlib.suppress(asyncio.CancelledError):

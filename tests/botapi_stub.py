@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.telegram_fakes import BOT_USER
+from handlers.offline import BOT_USER
 
 
 class BotAPIStub:

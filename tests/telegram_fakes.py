@@ -3,36 +3,28 @@ and factories for real ``Update`` objects (in the spirit of PTB's own tests/auxi
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
-BOT_USER = {"id": 999, "is_bot": True, "first_name": "民生助手", "username": "minsheng_bot"}
+from handlers.offline import BOT_USER, OfflineBotAPI
+
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1000)
 
 
-class FakeBotAPI(BaseRequest):
-    """Answers every Bot API method offline; ``fail`` maps a method to an error response."""
+class FakeBotAPI(OfflineBotAPI):
+    """The offline Bot API, plus injected failures: ``fail`` always, ``fail_times`` N times."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        super().__init__()
         self.fail: dict[str, tuple[int, dict[str, Any]]] = {}
-        # Fail the next N calls of a method with this response, then answer normally.
         self.fail_times: dict[str, tuple[int, int, dict[str, Any]]] = {}
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
-
-    @property
-    def read_timeout(self) -> float:
-        return 1.0
+        self.delay: dict[str, float] = {}  # seconds a method takes, like a slow network
 
     async def do_request(
         self,
@@ -45,31 +37,17 @@ class FakeBotAPI(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        self.calls.append((name, params))
-        if name in self.fail:
-            status, body = self.fail[name]
-            return status, json.dumps(body).encode()
-        if self.fail_times.get(name, (0,))[0] > 0:
+        if name in self.delay:
+            await asyncio.sleep(self.delay[name])
+        failure = self.fail.get(name)
+        if failure is None and self.fail_times.get(name, (0,))[0] > 0:
             times, status, body = self.fail_times[name]
             self.fail_times[name] = (times - 1, status, body)
-            return status, json.dumps(body).encode()
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
-
-    def _result(self, name: str, params: dict[str, Any]) -> Any:
-        if name == "getMe":
-            return BOT_USER
-        if name in ("sendMessage", "editMessageText"):
-            return {
-                "message_id": next(_message_ids),
-                "date": 0,
-                "chat": {"id": int(params.get("chat_id", 1)), "type": "private"},
-                "text": params.get("text", ""),
-                "from": BOT_USER,
-            }
-        if name == "getUpdates":
-            return []
-        return True
+            failure = (status, body)
+        if failure is not None:
+            self.calls.append((name, request_data.parameters if request_data else {}))
+            return failure[0], json.dumps(failure[1]).encode()
+        return await super().do_request(url, method, request_data)
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         """Parameters of every call of ``method``, in order."""

@@ -305,18 +305,11 @@ def test_split_message_keeps_tags_balanced() -> None:
 
 
 async def test_typing_action_when_answering_takes_long(kb_dir: Path) -> None:
-    harness = await make_harness(kb_dir, typing_after_seconds=0.01)
-    service = harness.app.bot_data["service"]
-    fast_ask = service.ask
-
-    def slow_ask(question: str, **kwargs: Any) -> Any:
-        time.sleep(0.3)
-        return fast_ask(question, **kwargs)
-
-    service.ask = slow_ask
+    harness = await make_harness(kb_dir, typing_after_seconds=0.05)
+    harness.api.delay["sendMessage"] = 0.3  # a slow network
     api = await harness.send("幸福食堂")
     assert api.sent("sendChatAction")[0]["action"] == "typing"
-    service.ask = fast_ask
+    del harness.api.delay["sendMessage"]
     await harness.send("幸福食堂")
     assert len(api.sent("sendChatAction")) == 1  # a quick answer shows no typing
     await harness.app.shutdown()

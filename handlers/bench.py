@@ -1,0 +1,61 @@
+"""The Telegram part of ``bot bench``: updates per second through Application.process_update."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from telegram import Update
+
+from bot.config import Config
+from bot.service import KnowledgeService
+from handlers.app import build_application
+from handlers.offline import OfflineBotAPI
+
+
+def updates_per_second(config: Config, questions: list[str]) -> dict[str, Any]:
+    """Push one text update per question through the real handlers with an offline bot."""
+    return asyncio.run(_measure(config, questions))
+
+
+async def _measure(config: Config, questions: list[str]) -> dict[str, Any]:
+    config = config.model_copy(deep=True)
+    config.telegram.token = "0:OFFLINE"  # the offline Bot API never sees it
+    service = KnowledgeService(config.knowledge.dir, config.matching)
+    application = build_application(
+        config, service, request=OfflineBotAPI(record=False), rate_limiter=False
+    )
+    await application.initialize()
+    updates = [_text_update(application.bot, number, q) for number, q in enumerate(questions)]
+    for update in updates[:50]:  # warm up
+        await application.process_update(update)
+    started = time.perf_counter()
+    for update in updates:
+        await application.process_update(update)
+    elapsed = time.perf_counter() - started
+    core_started = time.perf_counter()
+    for question in questions:
+        service.ask(question)
+    core_elapsed = time.perf_counter() - core_started
+    await application.shutdown()
+    return {
+        "updates": len(updates),
+        "updates_per_s": round(len(updates) / elapsed, 1),
+        "ms_per_update": round(elapsed / len(updates) * 1000, 4),
+        "core_ms_per_question": round(core_elapsed / len(questions) * 1000, 4),
+        "overhead_ms_per_update": round((elapsed - core_elapsed) / len(updates) * 1000, 4),
+    }
+
+
+def _text_update(bot: Any, number: int, text: str) -> Update:
+    # A different resident for each update, as on a busy day (and below the flood limit).
+    user = {"id": 10_000 + number, "is_bot": False, "first_name": "居民"}
+    message = {
+        "message_id": number + 1,
+        "date": 0,
+        "chat": {"id": user["id"], "type": "private"},
+        "from": user,
+        "text": text or "?",
+    }
+    return Update.de_json({"update_id": number + 1, "message": message}, bot)
