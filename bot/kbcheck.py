@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from bot.loader import ARTICLES_DIR, Knowledge
-from bot.models import Entry
+from bot.models import EntryRecord as Entry
 from bot.normalize import normalize, normalize_term
 from bot.segment import Segmenter
 from bot.service import KnowledgeService

@@ -6,6 +6,7 @@ Each problem is one line naming the file, the entry and the field, e.g.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import KnowledgeError
-from bot.models import Entry, Region, Source, SynonymGroup
+from bot.models import Entry, EntryRecord, Region, Source, SynonymGroup
 
 SOURCES_FILE = "sources.toml"
 SYNONYMS_FILE = "synonyms.toml"
@@ -36,7 +37,7 @@ class Knowledge:
 
     directory: Path
     sources: dict[str, Source]
-    entries: tuple[Entry, ...]
+    entries: tuple[EntryRecord, ...]
     entry_files: dict[str, str]
     synonym_groups: tuple[SynonymGroup, ...]
     regions: dict[str, Region]
@@ -78,9 +79,10 @@ def load_knowledge(directory: Path) -> Knowledge:
     if not topic_files:
         problems.add(f"{directory}: no knowledge files (<topic>.toml with [[entries]]) found")
 
-    entries: list[Entry] = []
+    entries: list[EntryRecord] = []
     entry_files: dict[str, str] = {}
     for path in topic_files:
+        where = str(path)  # one string per file, shared by its entries
         for entry in _load_entries(path, problems):
             if entry.id in entry_files:
                 problems.add(
@@ -88,7 +90,7 @@ def load_knowledge(directory: Path) -> Knowledge:
                     f"already used in {entry_files[entry.id]}"
                 )
                 continue
-            entry_files[entry.id] = str(path)
+            entry_files[entry.id] = where
             entries.append(entry)
             _check_references(path, entry, sources, regions, problems)
 
@@ -107,7 +109,7 @@ def load_knowledge(directory: Path) -> Knowledge:
 
 def _check_references(
     path: Path,
-    entry: Entry,
+    entry: EntryRecord,
     sources: dict[str, Source],
     regions: dict[str, Region],
     problems: _Problems,
@@ -121,8 +123,8 @@ def _check_references(
         )
 
 
-def _fingerprint(entry: Entry) -> str:
-    payload = json.dumps(entry.model_dump(), ensure_ascii=False, sort_keys=True)
+def _fingerprint(entry: EntryRecord) -> str:
+    payload = json.dumps(dataclasses.asdict(entry), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -289,5 +291,5 @@ def _load_synonyms(path: Path, problems: _Problems) -> list[SynonymGroup]:
     return [group for _, group in groups]
 
 
-def _load_entries(path: Path, problems: _Problems) -> list[Entry]:
-    return [entry for _, entry in _load_list(path, "entries", "entry", Entry, problems)]
+def _load_entries(path: Path, problems: _Problems) -> list[EntryRecord]:
+    return [entry.record() for _, entry in _load_list(path, "entries", "entry", Entry, problems)]

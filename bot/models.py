@@ -163,6 +163,36 @@ class Entry(_Model):
             )
         return value
 
+    def record(self) -> EntryRecord:
+        """The validated entry in its compact form, as the knowledge base keeps it."""
+        return EntryRecord(
+            id=self.id,
+            title=self.title,
+            category=self.category,
+            region=self.region,
+            keywords=tuple(self.keywords),
+            excerpt=self.excerpt,
+            source=self.source,
+            questions=tuple(self.questions),
+            notes=self.notes,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRecord:
+    """A validated entry: the same fields as ``Entry`` at a fraction of the memory (no pydantic
+    bookkeeping per instance), which matters with 100k entries and two versions during a reload."""
+
+    id: str
+    title: str
+    category: str
+    region: str
+    keywords: tuple[str, ...]
+    excerpt: str
+    source: str
+    questions: tuple[str, ...]
+    notes: str
+
     def rules(self) -> list[KeywordRule]:
         """The keyword rules, parsed."""
         return [parse_rule(rule) for rule in self.keywords]
