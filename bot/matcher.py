@@ -28,7 +28,7 @@ AND_RULE_BONUS = 0.5  # share of its weakest word a multi-word rule adds when al
 TITLE_FLOOR = 60.0  # title similarity below this (0–100) counts for nothing
 TITLE_WEIGHT = 1.0
 # Typos and homophones are looked for in windows of at most this many characters.
-MAX_FUZZY_CHARS = 8
+MAX_FUZZY_CHARS = 6
 RERANK_DEPTH = 10  # candidates whose title similarity is computed
 POSTINGS_BUDGET = 1000  # entry lookups per question, whatever the size of the knowledge
 MAX_CANDIDATES = 30  # entries checked rule by rule per question
