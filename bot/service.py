@@ -19,6 +19,7 @@ from bot.loader import Knowledge, load_knowledge
 from bot.matcher import Candidate, MatchResult, match
 
 logger = logging.getLogger(__name__)
+SUGGESTION_SCAN = 1000  # title postings looked at per character pair, whatever the size
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,14 @@ class KnowledgeService:
         return self._index.knowledge.categories()
 
     def ask(self, question: str, *, region: str | None = None) -> Answer:
-        """Answer one question; ``region`` is the resident's chosen region, if any."""
-        result = self.explain(question, region=region)
-        return self._compose(result)
+        """Answer one question; ``region`` is the resident's chosen region, if any.
+
+        The knowledge version is read once, so an answer never mixes two versions even when a
+        reload swaps them in the middle of it.
+        """
+        index = self._index
+        result = match(index, question, self.settings, preferred_region=region)
+        return self._compose(index, result)
 
     def explain(self, question: str, *, region: str | None = None) -> MatchResult:
         """The full match trace for one question (what ``ask --explain`` prints)."""
@@ -88,10 +94,9 @@ class KnowledgeService:
     def _build(self, directory: Path) -> MatchIndex:
         return build_index(load_knowledge(directory), self.settings.filler_words)
 
-    def _compose(self, result: MatchResult) -> Answer:
-        index = self._index
+    def _compose(self, index: MatchIndex, result: MatchResult) -> Answer:
         if not result.answered:
-            suggested = [index.knowledge.entries[n] for n in self._suggest(result)]
+            suggested = [index.knowledge.entries[n] for n in self._suggest(index, result)]
             return Answer(
                 query=result.query,
                 answered=False,
@@ -127,16 +132,15 @@ class KnowledgeService:
             highlights=sorted({term.hit.text for term in candidate.terms}, key=len, reverse=True),
         )
 
-    def _suggest(self, result: MatchResult) -> list[int]:
+    def _suggest(self, index: MatchIndex, result: MatchResult) -> list[int]:
         """The nearest entries, from the candidates or else from shared title words."""
-        index = self._index
         limit = self.settings.max_suggestions
         numbers = [c.entry_number for c in result.candidates[:limit]]
         if len(numbers) < limit:
             text = result.normalized.replace(" ", "")
             counts: dict[int, int] = {}
             for bigram in {text[i : i + 2] for i in range(len(text) - 1)}:
-                for number in index.title_bigrams.get(bigram, ()):
+                for number in index.title_bigrams.get(bigram, ())[:SUGGESTION_SCAN]:
                     counts[number] = counts.get(number, 0) + 1
             ranked = sorted(counts, key=lambda n: (-counts[n], n))
             numbers += [n for n in ranked if n not in numbers][: limit - len(numbers)]
