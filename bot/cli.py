@@ -11,7 +11,6 @@ import argparse
 import csv
 import io
 import json
-import logging
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from bot.config import Config, load_config
 from bot.errors import BotError, ConfigError, KnowledgeError
 from bot.kbcheck import lint, run_examples
 from bot.loader import load_knowledge
+from bot.logsetup import configure_logging
 from bot.render import render_answer, render_explanation
 from bot.report import PERIODS, stats_text, unanswered_groups, unanswered_text
 from bot.service import KnowledgeService
@@ -104,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs URLs, which hold the token
+    configure_logging()
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
@@ -150,6 +149,8 @@ def run_command(config: Config, args: argparse.Namespace) -> int:
     """Start the Telegram bot (the only command that loads Telegram code)."""
     if args.base_url:
         config.telegram.base_url = args.base_url
+    secrets = [config.telegram.token, config.telegram.webhook.secret_token, config.storage.salt]
+    configure_logging("INFO", secrets)
     from handlers.app import run  # lazy: ask, chat and validate never import Telegram
 
     return run(config)

@@ -35,14 +35,23 @@ def message(update_id: int, text: str) -> dict[str, object]:
     }
 
 
-def test_polling_bot_answers_and_stops_cleanly() -> None:
+def test_polling_bot_answers_and_stops_cleanly(tmp_path: Path) -> None:
     stub = BotAPIStub().start()
     stub.push(message(1, "/start"))
     stub.push(message(2, "家附近有没有幸福食堂"))
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
     env.pop("BOT_CONFIG", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--base-url", stub.base_url],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--base-url",
+            stub.base_url,
+            "--db",
+            str(tmp_path / "bot.db"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -110,7 +119,18 @@ def test_webhook_mode_checks_the_secret(tmp_path: Path) -> None:
     )
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config), "--base-url", stub.base_url],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(config),
+            "--base-url",
+            stub.base_url,
+            "--db",
+            str(tmp_path / "bot.db"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -154,3 +174,39 @@ def test_webhook_mode_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 2 and "secret_token" in proc.stderr
+
+
+def test_debug_logs_hold_no_token_and_no_personal_numbers(tmp_path: Path) -> None:
+    stub = BotAPIStub().start()
+    stub.push(message(1, "我电话13912345678，身份证14040219800101123X，幸福食堂在哪"))
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_LOG_LEVEL": "DEBUG"}
+    env.pop("BOT_CONFIG", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--base-url",
+            stub.base_url,
+            "--db",
+            str(tmp_path / "bot.db"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        stub.wait_for("sendMessage", 1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+        stub.stop()
+    logs = out + err
+    assert process.returncode == 0
+    assert " DEBUG " in logs and "幸福食堂" in logs  # DEBUG really logged the update
+    assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
+    assert "13912345678" not in logs and "14040219800101123X" not in logs
+    assert "[手机号]" in logs
