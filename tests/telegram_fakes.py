@@ -25,6 +25,7 @@ class FakeBotAPI(OfflineBotAPI):
         self.fail: dict[str, tuple[int, dict[str, Any]]] = {}
         self.fail_times: dict[str, tuple[int, int, dict[str, Any]]] = {}
         self.delay: dict[str, float] = {}  # seconds a method takes, like a slow network
+        self.raise_times: dict[str, tuple[int, Exception]] = {}  # network failures to raise
 
     async def do_request(
         self,
@@ -39,6 +40,11 @@ class FakeBotAPI(OfflineBotAPI):
         name = url.rsplit("/", 1)[-1]
         if name in self.delay:
             await asyncio.sleep(self.delay[name])
+        if self.raise_times.get(name, (0,))[0] > 0:
+            times, error = self.raise_times[name]
+            self.raise_times[name] = (times - 1, error)
+            self.calls.append((name, request_data.parameters if request_data else {}))
+            raise error
         failure = self.fail.get(name)
         if failure is None and self.fail_times.get(name, (0,))[0] > 0:
             times, status, body = self.fail_times[name]

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from telegram.error import NetworkError, TimedOut
 
 from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
 from bot.service import KnowledgeService
@@ -406,3 +409,48 @@ async def test_a_broken_database_never_stops_answering(kb_dir: Path, tmp_path: P
     assert api.sent()[-1]["text"] == "抱歉，现在暂时无法删除，请稍后再试一次。"
     assert harness.app.bot_data["store"].health.failures >= 1
     await harness.app.shutdown()
+
+
+@pytest.mark.parametrize("error", [NetworkError("connection reset"), TimedOut("read timed out")])
+async def test_network_failures_are_logged_and_the_bot_goes_on(
+    bot: Harness, error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.api.raise_times["sendMessage"] = (1, error)
+    await bot.send("幸福食堂")  # the answer is lost to the network: logged, not raised
+    assert "error while handling an update" in caplog.text
+    await bot.send("幸福食堂")
+    assert bot.api.texts()[-1].startswith("<b>幸福食堂</b>")  # the next one gets through
+
+
+async def test_a_rejected_answer_gets_the_resident_a_fallback(bot: Harness) -> None:
+    bot.api.fail_times["sendMessage"] = (
+        1,
+        400,
+        {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"},
+    )
+    api = await bot.send("幸福食堂")
+    to_resident = [p["text"] for p in api.sent() if p["chat_id"] == 1]
+    assert to_resident[0].startswith("<b>幸福食堂</b>")  # rejected by the API
+    assert to_resident[-1] == "抱歉，刚才出了点问题，请稍后再试一次。"  # the fallback
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.text(max_size=64).filter(lambda d: len(d.encode()) <= 64))
+async def test_forged_callback_data_never_crashes_or_reaches_admin_actions(
+    kb_dir: Path, data: str
+) -> None:
+    harness = await make_harness(kb_dir)
+    reloads = []
+    harness.app.bot_data["service"].reload = lambda: reloads.append(1)
+    errors: list[BaseException] = []
+
+    async def record_error(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    harness.app.add_error_handler(record_error)
+    await harness.tap(data, user_id=5)
+    await harness.app.shutdown()
+    assert not errors and not reloads
+    assert harness.api.sent("answerCallbackQuery")  # every tap is acknowledged
