@@ -260,3 +260,20 @@ def run_benchmark(
             results["sizes"][str(size)] = run_size(directory, size, questions)
     results["start_to_first_answer_s"] = start_to_first_answer(["--knowledge", str(knowledge_dir)])
     return results
+
+
+def telegram_throughput(
+    questions: list[str], knowledge_dir: Path, config_file: str | None
+) -> dict[str, Any]:
+    """Updates per second through the Telegram layer, measured by ``handlers.bench`` in its own
+    process (the core never imports Telegram code)."""
+    with tempfile.TemporaryDirectory(prefix="bench-telegram-") as scratch:
+        question_file = Path(scratch) / "questions.json"
+        question_file.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+        command = [sys.executable, "-m", "handlers.bench", str(question_file)]
+        command += ["--knowledge", str(knowledge_dir)]
+        if config_file:
+            command += ["--config", config_file]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    result: dict[str, Any] = json.loads(output)
+    return result

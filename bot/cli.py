@@ -162,9 +162,8 @@ def bench_command(config: Config, args: argparse.Namespace) -> int:
         import rank_bm25  # noqa: F401  (a baseline, installed with the [bench] extra)
     except ImportError as exc:
         raise BotError("bench needs the baselines: pip install -e '.[bench]'") from exc
-    from bot.bench import question_mix, run_benchmark
+    from bot.bench import question_mix, run_benchmark, telegram_throughput
     from bot.benchreport import benchmark_table, plot_p99
-    from handlers.bench import updates_per_second  # lazy: only bench and run load Telegram
 
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     dev = _seed_questions(Path(args.question_file), config)
@@ -172,7 +171,9 @@ def bench_command(config: Config, args: argparse.Namespace) -> int:
     articles = "".join(
         p.read_text(encoding="utf-8") for p in (config.knowledge.dir / "articles").glob("*")
     )
-    results["telegram"] = updates_per_second(config, question_mix(dev, 2000, articles))
+    results["telegram"] = telegram_throughput(
+        question_mix(dev, 2000, articles), config.knowledge.dir, args.config
+    )
     if args.plot:
         plot_p99(results, Path(args.plot))
     print(json.dumps(results, ensure_ascii=False) if args.json else benchmark_table(results))

@@ -1,14 +1,22 @@
-"""The Telegram part of ``bot bench``: updates per second through Application.process_update."""
+"""The Telegram part of ``bot bench``: updates per second through Application.process_update.
+
+Run as ``python -m handlers.bench --config FILE --knowledge DIR QUESTIONS.json`` by ``bot bench``
+(in its own process, so that the core never imports Telegram code); prints one JSON object.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
-from bot.config import Config
+from bot.config import Config, load_config
 from bot.service import KnowledgeService
 from handlers.app import build_application
 from handlers.offline import OfflineBotAPI
@@ -59,3 +67,22 @@ def _text_update(bot: Any, number: int, text: str) -> Update:
         "text": text or "?",
     }
     return Update.de_json({"update_id": number + 1, "message": message}, bot)
+
+
+def main() -> int:
+    """Measure with the given config and questions; print the result as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("questions", help="a JSON file holding a list of questions")
+    parser.add_argument("--config")
+    parser.add_argument("--knowledge")
+    args = parser.parse_args()
+    config = load_config(args.config)
+    if args.knowledge:
+        config.knowledge.dir = Path(args.knowledge)
+    questions = json.loads(Path(args.questions).read_text(encoding="utf-8"))
+    json.dump(updates_per_second(config, questions), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

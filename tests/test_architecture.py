@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
 import subprocess
 import sys
@@ -27,6 +28,34 @@ def test_core_never_imports_telegram_or_handlers_at_top_level() -> None:
         assert not any(m == "telegram" or m.startswith("telegram.") for m in modules), path
         if path.name != "cli.py":
             assert not any(m.startswith("handlers") for m in modules), path
+
+
+def test_only_the_run_command_imports_handlers_and_only_lazily() -> None:
+    tree = ast.parse((ROOT / "bot" / "cli.py").read_text(encoding="utf-8"))
+    importers = {
+        function.name
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("handlers")
+    }
+    top_level = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("handlers")
+    ]
+    assert importers == {"run_command"} and not top_level
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    from bot.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in commands.choices:
+        assert f"| `{name}" in readme, f"command {name} is missing from README's CLI reference"
+    assert "| `kb test`" in readme and "| `kb lint`" in readme
 
 
 def test_ask_chat_validate_do_not_load_telegram() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -454,3 +455,24 @@ async def test_forged_callback_data_never_crashes_or_reaches_admin_actions(
     await harness.app.shutdown()
     assert not errors and not reloads
     assert harness.api.sent("answerCallbackQuery")  # every tap is acknowledged
+
+
+async def test_concurrent_reloads_are_serialised(bot: Harness) -> None:
+    service = bot.app.bot_data["service"]
+    active = []
+    peak = []
+    real_build = service._build
+
+    def slow_build(directory: Path) -> Any:
+        active.append(1)
+        peak.append(len(active))
+        time.sleep(0.1)
+        try:
+            return real_build(directory)
+        finally:
+            active.pop()
+
+    service._build = slow_build
+    await asyncio.gather(*(bot.send("/reload", user_id=ADMIN) for _ in range(3)))
+    reports = [t for t in bot.api.texts() if t.startswith("知识库已重新加载")]
+    assert len(reports) == 3 and max(peak) == 1  # one at a time, all done
