@@ -117,7 +117,7 @@ class KnowledgeSettings(_Section):
 class MatchingSettings(_Section):
     """Knobs of the matcher; see README "How matching decides" for their meaning."""
 
-    cutoff: float = Field(default=3.5, ge=0)
+    cutoff: float = Field(default=4.0, ge=0)
     secondary_ratio: float = Field(default=0.5, ge=0, le=1)
     max_answers: int = Field(default=3, ge=1, le=10)
     max_suggestions: int = Field(default=3, ge=0, le=10)

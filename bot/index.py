@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.loader import Knowledge
 from bot.models import parse_rule
 from bot.normalize import normalize_term
-from bot.pinyin import word_key
+from bot.pinyin import word_key, word_syllables
 from bot.segment import Segmenter, is_function_word
 
 FILLER_FACTOR = 0.05
@@ -50,6 +50,9 @@ class MatchIndex:
     region_names: dict[str, str] = field(default_factory=dict)
     region_prefixes: set[str] = field(default_factory=set)
     region_ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Toneless pinyin of region names and aliases, for names typed with a homophone (上挡区).
+    region_sounds: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    region_first_sounds: set[str] = field(default_factory=set)
     rules: list[tuple[CompiledRule, ...]] = field(default_factory=list)
     # term → the entries with a rule requiring it, each once, in entry order.
     term_entries: dict[str, array[int]] = field(default_factory=dict)
@@ -149,6 +152,10 @@ def _add_regions(index: MatchIndex, knowledge: Knowledge) -> None:
             if term:
                 index.region_names[term] = region.name
                 index.region_prefixes.update(term[:n] for n in range(1, len(term) + 1))
+                syllables = word_syllables(term)
+                if syllables and len(term) >= 2:
+                    index.region_sounds.setdefault(syllables, []).append(term)
+                    index.region_first_sounds.add(syllables[0])
     for name in knowledge.regions:
         ancestors: set[str] = set()
         parent = knowledge.regions[name].parent

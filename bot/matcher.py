@@ -9,15 +9,17 @@ decide against the cut-off. Every step is recorded so ``--explain`` can show why
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, islice
+from itertools import accumulate, islice, product
+from math import prod
 
 from rapidfuzz import fuzz
 
 from bot.config import MatchingSettings
 from bot.index import WILDCARD, MatchIndex
 from bot.normalize import normalize
-from bot.pinyin import is_true_homophone, readings
+from bot.pinyin import is_true_homophone, plain_readings, readings
 
 QUALITY = {"exact": 1.0, "synonym": 1.0, "homophone": 0.8, "near-homophone": 0.6, "typo": 0.6}
 INSIDE_WORD_FACTOR = 0.5
@@ -127,13 +129,14 @@ def match(
         if best_hits[term].kind in ("exact", "synonym")
     }
     candidates = _fire_rules(index, best_hits, vetoed)
-    total_points = _question_points(index, best_hits)
+    total_points = _question_points(index, best_hits, candidates)
     for candidate in candidates:
         _score_keywords(candidate, index, total_points)
     candidates.sort(key=lambda c: c.score, reverse=True)
     for candidate in islice(candidates, RERANK_DEPTH):
         _score_title_and_region(candidate, index, text, regions, settings)
-    candidates.sort(key=lambda c: (c.score, -c.entry_number), reverse=True)
+    # Equal scores (two entries sharing their keywords): the title closer to the question wins.
+    candidates.sort(key=lambda c: (c.score, c.title_similarity, -c.entry_number), reverse=True)
 
     best = candidates[0] if candidates else None
     answered = bool(best and best.score >= settings.cutoff and best.has_specific_term)
@@ -169,12 +172,15 @@ def find_terms(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> li
 
 
 def find_regions(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """Region names (or aliases) the question mentions, as whole words."""
+    """Region names (or aliases) the question mentions, as whole words, or typed with a
+    homophone of one character (上挡区 for 上党区)."""
     found: dict[str, None] = {}
     for start, end in spans:
         name = index.region_names.get(text[start:end])
         if name:
             found[name] = None
+    for name in _region_homophones(index, text, spans):
+        found.setdefault(name, None)
     for start in range(len(text)):
         end = start + 3
         while end <= len(text) and text[start:end] in index.region_prefixes:
@@ -183,6 +189,25 @@ def find_regions(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> 
                 found[name] = None
             end += 1
     return list(found)
+
+
+def _region_homophones(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> Iterator[str]:
+    first_sounds = index.region_first_sounds
+    for first in range(len(spans)):
+        if first_sounds.isdisjoint(plain_readings(text[spans[first][0]])):
+            continue
+        for last in range(first + 1, min(first + 4, len(spans))):
+            start, end = spans[first][0], spans[last][1]
+            window = text[start:end]
+            if end - start > 5 or " " in window or window in index.region_names:
+                continue
+            options = [sorted(plain_readings(char)) for char in window]
+            if not all(options) or prod(len(o) for o in options) > MAX_READING_COMBINATIONS:
+                continue
+            for sound in product(*options):
+                for alias in index.region_sounds.get(sound, ()):
+                    if _shares_position(alias, window):
+                        yield index.region_names[alias]
 
 
 def _token_lookup(spans: list[tuple[int, int]], length: int) -> list[int]:
@@ -384,9 +409,14 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
     return candidates
 
 
-def _question_points(index: MatchIndex, hits: dict[str, Hit]) -> float:
-    """The evidence the whole question offers: what a perfect entry would collect."""
-    useful = [hit for term, hit in hits.items() if term in index.term_entries]
+def _question_points(index: MatchIndex, hits: dict[str, Hit], candidates: list[Candidate]) -> float:
+    """The evidence the question offers: every term that fired a rule of some entry.
+
+    Words that fire nothing anywhere (a half of an AND rule, a word of another topic that found
+    no entry) are not evidence an entry could be blamed for leaving unexplained.
+    """
+    fired = {term.canonical for candidate in candidates for term in candidate.terms}
+    useful = [hit for term, hit in hits.items() if term in fired]
     return sum(
         index.weight(hit.canonical)
         * hit.quality

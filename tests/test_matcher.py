@@ -170,3 +170,33 @@ def test_asking_for_a_detail_the_entry_never_mentions_lowers_confidence(
     # A detail the entry does speak of costs nothing: 配餐点 is in its keywords and excerpt.
     service.settings.detail_words.append("配餐点")
     assert service.explain("幸福食堂配餐点").candidates[0].unmet_details == []
+
+
+def test_region_typed_with_a_homophone(service: KnowledgeService) -> None:
+    result = service.explain("路州区就业岗位")  # 路 for 潞
+    assert result.regions == ["潞州区"]
+    assert top_id(service, "路州区就业岗位") == "jobs-luzhou"
+    assert service.explain("就业岗位").regions == []
+
+
+def test_equal_scores_go_to_the_closer_title(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import MatchingSettings
+    from tests.conftest import write_knowledge
+
+    twins = "".join(
+        f'\n[[entries]]\nid = "{key}"\ntitle = "{title}"\ncategory = "c"\nregion = "长治市"\n'
+        f'keywords = ["湛上村"]\nexcerpt = "{title}。"\nsource = "src-b"\n'
+        for key, title in (("office", "湛上村共享办公"), ("dividend", "湛上村村民分红"))
+    )
+    kb = write_knowledge(tmp_path, {"jobs.toml": twins})
+    service = KnowledgeService(kb, MatchingSettings(cutoff=1.0))
+    first, second = service.explain("湛上村分红多少").candidates[:2]
+    assert first.score == second.score
+    assert service.knowledge.entries[first.entry_number].id == "dividend"
+
+
+def test_words_that_fire_nothing_do_not_dilute_coverage(service: KnowledgeService) -> None:
+    # 吃饭 is only half of the AND rule "老年人 吃饭": alone it is no evidence for anyone.
+    plain = service.explain("幸福食堂").candidates[0]
+    padded = service.explain("幸福食堂 吃饭").candidates[0]
+    assert plain.coverage == padded.coverage == 1.0
