@@ -179,7 +179,7 @@ def test_region_typed_with_a_homophone(service: KnowledgeService) -> None:
     assert service.explain("就业岗位").regions == []
 
 
-def test_equal_scores_go_to_the_closer_title(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_equal_keyword_evidence_goes_to_the_closer_title(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from bot.config import MatchingSettings
     from tests.conftest import write_knowledge
 
@@ -191,7 +191,7 @@ def test_equal_scores_go_to_the_closer_title(tmp_path) -> None:  # type: ignore[
     kb = write_knowledge(tmp_path, {"jobs.toml": twins})
     service = KnowledgeService(kb, MatchingSettings(cutoff=1.0))
     first, second = service.explain("湛上村分红多少").candidates[:2]
-    assert first.score == second.score
+    assert first.keyword_points == second.keyword_points
     assert service.knowledge.entries[first.entry_number].id == "dividend"
 
 
