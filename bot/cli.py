@@ -16,18 +16,20 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot import messages
 from bot.config import Config, load_config
 from bot.errors import BotError, ConfigError, KnowledgeError
-from bot.kbcheck import lint, run_examples
 from bot.loader import load_knowledge
 from bot.logsetup import configure_logging
 from bot.render import render_answer, render_explanation
-from bot.report import PERIODS, stats_text, unanswered_groups, unanswered_text
 from bot.service import KnowledgeService
-from bot.storage import Store, open_store
+
+# Commands import what only they need (storage, reports, kb tools, bench), so that `ask`
+# starts fast.
+if TYPE_CHECKING:
+    from bot.storage import Store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEV_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared/eval/dev_questions.jsonl"
@@ -191,6 +193,8 @@ def _seed_questions(path: Path, config: Config) -> list[str]:
 
 def report_command(config: Config, args: argparse.Namespace) -> int:
     """Totals of today and the last 7 days, and the unanswered questions of ``--days``."""
+    from bot.report import PERIODS, stats_text, unanswered_groups, unanswered_text
+
     store = _existing_store(config)
     service = KnowledgeService(config.knowledge.dir, config.matching)
     groups = unanswered_groups(store, service, args.days)
@@ -214,6 +218,8 @@ def report_command(config: Config, args: argparse.Namespace) -> int:
 
 def export_command(config: Config, args: argparse.Namespace) -> int:
     """Unanswered question groups as CSV: count, sample, nearest entry, all wordings."""
+    from bot.report import unanswered_groups
+
     store = _existing_store(config)
     service = KnowledgeService(config.knowledge.dir, config.matching)
     groups = unanswered_groups(store, service, args.days)
@@ -238,6 +244,8 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
 
 
 def _existing_store(config: Config) -> Store:
+    from bot.storage import open_store
+
     path = config.storage.path
     if not path.exists():
         raise BotError(f"{path}: no database yet (it is created when the bot first runs)")
@@ -261,6 +269,8 @@ def validate_command(config: Config, directory: str | None) -> int:
 
 def kb_command(config: Config, action: str) -> int:
     """``kb test``: exit 1 when an example question misses; ``kb lint``: warnings, exit 0."""
+    from bot.kbcheck import lint, run_examples
+
     service = KnowledgeService(config.knowledge.dir, config.matching)
     if action == "test":
         total, failures = run_examples(service)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.loader import Knowledge
 from bot.models import parse_rule
 from bot.normalize import normalize_term
-from bot.pinyin import word_key, word_syllables
+from bot.pinyin import word_keys, word_sounds
 from bot.segment import Segmenter, is_function_word
 
 FILLER_FACTOR = 0.05
@@ -152,10 +152,9 @@ def _add_regions(index: MatchIndex, knowledge: Knowledge) -> None:
             if term:
                 index.region_names[term] = region.name
                 index.region_prefixes.update(term[:n] for n in range(1, len(term) + 1))
-                syllables = word_syllables(term)
-                if syllables and len(term) >= 2:
-                    index.region_sounds.setdefault(syllables, []).append(term)
-                    index.region_first_sounds.add(syllables[0])
+                for sound in word_sounds(term) if len(term) >= 2 else ():
+                    index.region_sounds.setdefault(sound, []).append(term)
+                    index.region_first_sounds.add(sound[0])
     for name in knowledge.regions:
         ancestors: set[str] = set()
         parent = knowledge.regions[name].parent
@@ -170,8 +169,7 @@ def _add_fuzzy_keys(index: MatchIndex) -> None:
     for surface in index.canonical:
         if len(surface) < 2 or len(surface) > MAX_TERM_CHARS:
             continue
-        key = word_key(surface)
-        if key is not None:
+        for key in word_keys(surface):
             index.pinyin_terms.setdefault(key, []).append(surface)
             index.pinyin_prefixes.update(key[:n] for n in range(1, len(key) + 1))
         if len(surface) >= 3:

@@ -2,16 +2,38 @@
 
 Keys are "folded" so that the confusions of pinyin typists and dialect speakers meet: zh/z, ch/c,
 sh/s, n/l at the start; ang/an, eng/en, ing/in at the end. A match that needed folding is weaker
-evidence than a true homophone, so the plain toneless syllables are kept too.
+evidence than a true homophone, so the plain toneless readings are kept too. A character with
+several readings (长 chang/zhang) is indexed under all of them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
 from functools import lru_cache
+from itertools import islice, product
+from pathlib import Path
 
-from pypinyin import Style, lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
+MAX_KEYS_PER_WORD = 8  # reading combinations indexed for a word of polyphonic characters
+
+
+def _load_pinyin_table() -> dict[int, str]:
+    """pypinyin's character table alone: importing the package would also load its 70 ms
+    phrase dictionary, which start-up does not need."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.py"
+        table_spec = importlib.util.spec_from_file_location("_pypinyin_table", path)
+        if table_spec is not None and table_spec.loader is not None:
+            module = importlib.util.module_from_spec(table_spec)
+            table_spec.loader.exec_module(module)
+            return dict(module.pinyin_dict)
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return dict(pinyin_dict)
+
+
+_TABLE = _load_pinyin_table()
 
 
 def toneless(syllable: str) -> str:
@@ -35,7 +57,7 @@ def fold(plain: str) -> str:
 @lru_cache(maxsize=65536)
 def plain_readings(char: str) -> frozenset[str]:
     """Every toneless reading of one character; empty for anything not a Han character."""
-    raw = pinyin_dict.get(ord(char))
+    raw = _TABLE.get(ord(char))
     return frozenset(toneless(reading) for reading in raw.split(",")) if raw else frozenset()
 
 
@@ -45,22 +67,21 @@ def readings(char: str) -> tuple[str, ...]:
     return tuple(sorted({fold(reading) for reading in plain_readings(char)}))
 
 
-def word_syllables(word: str) -> tuple[str, ...] | None:
-    """The toneless pinyin of a word read in context, or None if not all Han characters."""
-    if not word or not all(plain_readings(ch) for ch in word):
-        return None
-    return tuple(toneless(syllable) for syllable in lazy_pinyin(word, style=Style.TONE))
+def word_sounds(word: str) -> list[tuple[str, ...]]:
+    """The toneless readings of a word (several for polyphonic characters), or [] if not Han."""
+    options = [sorted(plain_readings(char)) for char in word]
+    if not word or not all(options):
+        return []
+    return list(islice(product(*options), MAX_KEYS_PER_WORD))
 
 
-def word_key(word: str) -> tuple[str, ...] | None:
-    """The folded pinyin key of a word, or None if not all Han characters."""
-    syllables = word_syllables(word)
-    return tuple(fold(s) for s in syllables) if syllables is not None else None
+def word_keys(word: str) -> set[tuple[str, ...]]:
+    """The folded pinyin keys of a word, or an empty set if not all Han characters."""
+    return {tuple(fold(s) for s in sound) for sound in word_sounds(word)}
 
 
 def is_true_homophone(word: str, typed: str) -> bool:
-    """True when ``typed`` can be read exactly like ``word`` (tones aside), without folding."""
-    syllables = word_syllables(word)
-    return syllables is not None and all(
-        syllable in plain_readings(char) for syllable, char in zip(syllables, typed, strict=True)
+    """True when ``typed`` can be read like ``word`` (tones aside), without folding."""
+    return len(word) == len(typed) and all(
+        plain_readings(a) & plain_readings(b) for a, b in zip(word, typed, strict=True)
     )
