@@ -66,6 +66,7 @@ class MatchIndex:
     titles: list[str] = field(default_factory=list)
     entry_numbers: dict[str, int] = field(default_factory=dict)
     known_words: set[str] = field(default_factory=set)
+    term_chars: frozenset[str] = frozenset()  # every character of every term
     title_bigrams: dict[str, array[int]] = field(default_factory=dict)
 
     def weight(self, canonical: str) -> float:
@@ -103,6 +104,7 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
             canonical.setdefault(word, word)
     for surface in canonical:
         index.surface_prefixes.update(surface[:n] for n in range(1, len(surface) + 1))
+    index.term_chars = frozenset("".join(canonical))
     configured = {canonical.get(w, w) for w in map(normalize_term, filler_words) if w}
     frequent = {canonical[s] for s in canonical if is_function_word(s)}
     index.filler = frozenset(configured | frequent)

@@ -30,7 +30,7 @@ AND_RULE_BONUS = 0.5  # share of its weakest word a multi-word rule adds when al
 TITLE_FLOOR = 60.0  # title similarity below this (0–100) counts for nothing
 TITLE_WEIGHT = 1.0
 # Typos and homophones are looked for in windows of at most this many characters.
-MAX_FUZZY_CHARS = 6
+MAX_FUZZY_CHARS = 5
 RERANK_DEPTH = 10  # candidates whose title similarity is computed
 POSTINGS_BUDGET = 1000  # entry lookups per question, whatever the size of the knowledge
 MAX_CANDIDATES = 30  # entries checked rule by rule per question
@@ -274,6 +274,8 @@ def _fuzzy_hits(
     segmenter = index.segmenter
     # An ordinary word with characters around it (大医院 = 大 + 医院) is a phrase, not a typo.
     ordinary = [e - s >= 2 and segmenter.is_common_word(text[s:e]) for s, e in spans]
+    # foreign_before[p]: how many of the first p characters occur in no term of the knowledge.
+    foreign_before = list(accumulate((char not in index.term_chars for char in text), initial=0))
     hits = []
     for first in range(len(spans)):
         start = spans[first][0]
@@ -287,7 +289,11 @@ def _fuzzy_hits(
             if " " in window:
                 break  # a word never spans the punctuation or space that was there
             holds_ordinary_word = holds_ordinary_word or ordinary[last]
-            partial_keys = _extend_keys(index, partial_keys, text[spans[last][0] : end])
+            foreign = foreign_before[end] - foreign_before[start]
+            if partial_keys:
+                partial_keys = _extend_keys(index, partial_keys, text[spans[last][0] : end])
+            if foreign > 1 and not partial_keys:
+                break  # no longer window can be one character away from a term, nor sound like one
             if end - start < 2 or covered_to[start] >= end or segmenter.is_common_word(window):
                 continue
             for key in partial_keys:
@@ -299,10 +305,11 @@ def _fuzzy_hits(
                     elif not segmenter.is_dictionary_word(window):
                         # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
                         hits.append(_hit(index, surface, window, start, end, "near-homophone"))
-            hits.extend(
-                _hit(index, surface, window, start, end, "typo")
-                for surface in _typo_surfaces(index, window, not holds_ordinary_word)
-            )
+            if foreign <= 1:  # a term with one character wrong or missing shares all the others
+                hits.extend(
+                    _hit(index, surface, window, start, end, "typo")
+                    for surface in _typo_surfaces(index, window, not holds_ordinary_word)
+                )
     return hits
 
 
