@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate, islice, product
 from math import prod
 
@@ -21,7 +21,14 @@ from bot.index import WILDCARD, MatchIndex
 from bot.normalize import normalize
 from bot.pinyin import is_true_homophone, plain_readings, readings
 
-QUALITY = {"exact": 1.0, "synonym": 1.0, "homophone": 0.8, "near-homophone": 0.6, "typo": 0.6}
+QUALITY = {
+    "exact": 1.0,
+    "synonym": 1.0,
+    "homophone": 0.8,
+    "near-homophone": 0.6,
+    "typo": 0.6,
+    "excerpt": 0.5,  # a question word found in the excerpt of the named region's entry
+}
 INSIDE_WORD_FACTOR = 0.5
 NESTED_FACTOR = 0.3
 # Share of the keyword score kept by an entry that explains none of the rest of the question.
@@ -34,6 +41,7 @@ MAX_FUZZY_CHARS = 5
 RERANK_DEPTH = 10  # candidates whose title similarity is computed
 POSTINGS_BUDGET = 1000  # entry lookups per question, whatever the size of the knowledge
 MAX_CANDIDATES = 30  # entries checked rule by rule per question
+REGION_SCAN = 50  # entries of a named region whose excerpts are searched for the question's words
 MAX_READING_COMBINATIONS = 16
 
 
@@ -129,6 +137,8 @@ def match(
         if best_hits[term].kind in ("exact", "synonym")
     }
     candidates = _fire_rules(index, best_hits, vetoed)
+    if region_source == "question":
+        candidates += _named_region_excerpts(index, best_hits, regions, candidates, vetoed)
     total_points = _question_points(index, best_hits, candidates)
     for candidate in candidates:
         _score_keywords(candidate, index, total_points)
@@ -414,6 +424,39 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
             )
         )
     return candidates
+
+
+def _named_region_excerpts(
+    index: MatchIndex,
+    hits: dict[str, Hit],
+    regions: list[str],
+    candidates: list[Candidate],
+    vetoed: set[int],
+) -> list[Candidate]:
+    """Entries of the region the question names whose excerpt uses the question's words.
+
+    "和顺县养老有啥新举措" should find 和顺县's entry even when 养老 is none of its keywords
+    because it is too general to be one; such evidence counts half (quality 0.5).
+    """
+    seen = {c.entry_number for c in candidates} | vetoed
+    found = []
+    for region in regions:
+        for entry_number in index.region_entries.get(region, ())[:REGION_SCAN]:
+            if entry_number in seen:
+                continue
+            excerpt = index.knowledge.entries[entry_number].excerpt
+            terms = [
+                TermScore(term, replace(hit, kind="excerpt"), index.weight(term), 0.0)
+                for term, hit in hits.items()
+                if term not in index.filler
+                and len(hit.text) >= 2
+                and (hit.text in excerpt or term in excerpt)
+            ]
+            if terms:
+                label = "excerpt: " + " ".join(t.canonical for t in terms)
+                found.append(Candidate(entry_number, [label], terms))
+                seen.add(entry_number)
+    return found
 
 
 def _question_points(index: MatchIndex, hits: dict[str, Hit], candidates: list[Candidate]) -> float:

@@ -200,3 +200,26 @@ def test_words_that_fire_nothing_do_not_dilute_coverage(service: KnowledgeServic
     plain = service.explain("幸福食堂").candidates[0]
     padded = service.explain("幸福食堂 吃饭").candidates[0]
     assert plain.coverage == padded.coverage == 1.0
+
+
+def test_named_region_entry_found_through_its_excerpt(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import MatchingSettings
+    from tests.conftest import write_knowledge
+
+    county = (
+        '[[entries]]\nid = "county-plan"\ntitle = "襄垣县民生计划"\ncategory = "c"\n'
+        'region = "襄垣县"\nkeywords = ["民生计划"]\nexcerpt = "提升养老水平，打造优质教育。"\n'
+        'source = "src-b"\n'
+    )
+    kb = write_knowledge(tmp_path, {"county.toml": county})
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0))
+    named = service.explain("襄垣县养老怎么样")
+    found = [
+        c for c in named.candidates if service.knowledge.entries[c.entry_number].id == "county-plan"
+    ]
+    assert (
+        found and found[0].terms[0].hit.kind == "excerpt" and found[0].terms[0].hit.quality == 0.5
+    )
+    # Without the region named, the excerpt is not searched: 养老 is no keyword of it.
+    unnamed = service.explain("养老怎么样").candidates
+    assert all(service.knowledge.entries[c.entry_number].id != "county-plan" for c in unnamed)
