@@ -48,8 +48,11 @@ class OfflineBotAPI(BaseRequest):
         params = request_data.parameters if request_data else {}
         if self.record:
             self.calls.append((name, params))
-        body = {"ok": True, "result": self.result(name, params)}
-        return 200, json.dumps(body).encode()
+        return await self.respond(name, params)
+
+    async def respond(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        """HTTP status and body for one call (a test double overrides this to inject faults)."""
+        return 200, json.dumps({"ok": True, "result": self.result(name, params)}).encode()
 
     def result(self, name: str, params: dict[str, Any]) -> Any:
         """What Telegram would return for ``name``."""

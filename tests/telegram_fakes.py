@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.request import RequestData
 
 from handlers.offline import BOT_USER, OfflineBotAPI
 
@@ -27,23 +26,12 @@ class FakeBotAPI(OfflineBotAPI):
         self.delay: dict[str, float] = {}  # seconds a method takes, like a slow network
         self.raise_times: dict[str, tuple[int, Exception]] = {}  # network failures to raise
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
+    async def respond(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
         if name in self.delay:
             await asyncio.sleep(self.delay[name])
         if self.raise_times.get(name, (0,))[0] > 0:
             times, error = self.raise_times[name]
             self.raise_times[name] = (times - 1, error)
-            self.calls.append((name, request_data.parameters if request_data else {}))
             raise error
         failure = self.fail.get(name)
         if failure is None and self.fail_times.get(name, (0,))[0] > 0:
@@ -51,9 +39,8 @@ class FakeBotAPI(OfflineBotAPI):
             self.fail_times[name] = (times - 1, status, body)
             failure = (status, body)
         if failure is not None:
-            self.calls.append((name, request_data.parameters if request_data else {}))
             return failure[0], json.dumps(failure[1]).encode()
-        return await super().do_request(url, method, request_data)
+        return await super().respond(name, params)
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         """Parameters of every call of ``method``, in order."""

@@ -36,29 +36,24 @@ def message(update_id: int, text: str, user: int = 77) -> dict[str, object]:
     }
 
 
-def test_polling_bot_answers_and_stops_cleanly(tmp_path: Path) -> None:
-    stub = BotAPIStub().start()
-    stub.push(message(1, "/start"))
-    stub.push(message(2, "家附近有没有幸福食堂"))
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
+def start_bot(stub: BotAPIStub, db: Path, **extra_env: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, **extra_env}
     env.pop("BOT_CONFIG", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--base-url",
-            stub.base_url,
-            "--db",
-            str(tmp_path / "bot.db"),
-        ],
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--base-url", stub.base_url, "--db", str(db)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_polling_bot_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    stub = BotAPIStub().start()
+    stub.push(message(1, "/start"))
+    stub.push(message(2, "家附近有没有幸福食堂"))
+    process = start_bot(stub, tmp_path / "bot.db")
     try:
         start, answer = stub.wait_for("sendMessage", 2)
         commands = stub.wait_for("setMyCommands", 1)[0]
@@ -183,25 +178,7 @@ def test_webhook_mode_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
 def test_debug_logs_hold_no_token_and_no_personal_numbers(tmp_path: Path) -> None:
     stub = BotAPIStub().start()
     stub.push(message(1, "我电话13912345678，身份证14040219800101123X，幸福食堂在哪"))
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_LOG_LEVEL": "DEBUG"}
-    env.pop("BOT_CONFIG", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--base-url",
-            stub.base_url,
-            "--db",
-            str(tmp_path / "bot.db"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_bot(stub, tmp_path / "bot.db", BOT_LOG_LEVEL="DEBUG")
     try:
         stub.wait_for("sendMessage", 1)
     finally:
@@ -214,19 +191,6 @@ def test_debug_logs_hold_no_token_and_no_personal_numbers(tmp_path: Path) -> Non
     assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
     assert "13912345678" not in logs and "14040219800101123X" not in logs
     assert "[手机号]" in logs
-
-
-def start_bot(stub: BotAPIStub, db: Path, **extra_env: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, **extra_env}
-    env.pop("BOT_CONFIG", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--base-url", stub.base_url, "--db", str(db)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def stored_questions(db: Path) -> int:
