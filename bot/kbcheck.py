@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 
-from bot.loader import ARTICLES_DIR, Knowledge
+from bot.loader import Knowledge
 from bot.models import EntryRecord as Entry
 from bot.normalize import normalize, normalize_term
 from bot.segment import Segmenter
@@ -158,10 +158,10 @@ def _excerpts_not_in_source(knowledge: Knowledge, where: Locator) -> list[str]:
     warnings = []
     for entry in knowledge.entries:
         source = knowledge.sources[entry.source]
-        if not source.file:
+        path = knowledge.article_path(source)
+        if source.file is None or path is None:
             continue
         if source.file not in texts:
-            path = knowledge.directory / ARTICLES_DIR / source.file
             try:
                 texts[source.file] = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):

@@ -14,6 +14,9 @@ class Verdict(enum.Enum):
     DROP = "drop"  # over the limit and already told
 
 
+FORGET_EVERY = 4096  # checks between two sweeps of users gone quiet
+
+
 class FloodGuard:
     """A sliding window of message times per user."""
 
@@ -22,9 +25,13 @@ class FloodGuard:
         self.window_seconds = window_seconds
         self._times: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
+        self._checks = 0
 
     def check(self, user_id: int, now: float) -> Verdict:
         """Record one update at time ``now`` and judge it."""
+        self._checks += 1
+        if self._checks % FORGET_EVERY == 0:
+            self.forget_idle(now)
         times = self._times.setdefault(user_id, deque())
         while times and now - times[0] >= self.window_seconds:
             times.popleft()
@@ -37,6 +44,11 @@ class FloodGuard:
             return Verdict.DROP
         self._warned[user_id] = now
         return Verdict.WARN
+
+    @property
+    def tracked_users(self) -> int:
+        """How many users the guard currently remembers."""
+        return len(self._times)
 
     def forget_idle(self, now: float) -> None:
         """Drop users with no recent messages, so memory follows active users only."""
