@@ -39,9 +39,9 @@ TITLE_WEIGHT = 1.0
 # Typos and homophones are looked for in windows of at most this many characters.
 MAX_FUZZY_CHARS = 5
 RERANK_DEPTH = 10  # candidates whose title similarity is computed
-POSTINGS_BUDGET = 1000  # entry lookups per question, whatever the size of the knowledge
-MAX_CANDIDATES = 30  # entries checked rule by rule per question
-REGION_SCAN = 50  # entries of a named region whose excerpts are searched for the question's words
+POSTINGS_BUDGET = 600  # entry lookups per question, whatever the size of the knowledge
+MAX_CANDIDATES = 25  # entries checked rule by rule per question
+REGION_SCAN = 20  # entries of a named region whose excerpts are searched for the question's words
 MAX_READING_COMBINATIONS = 16
 
 
@@ -433,18 +433,23 @@ def _named_region_excerpts(
     candidates: list[Candidate],
     vetoed: set[int],
 ) -> list[Candidate]:
-    """Entries of the region the question names whose excerpt uses the question's words.
+    """Entries of the region the question names whose excerpt uses the question's words, when
+    no keyword found any entry of that region.
 
     "和顺县养老有啥新举措" should find 和顺县's entry even when 养老 is none of its keywords
     because it is too general to be one; such evidence counts half (quality 0.5).
     """
     seen = {c.entry_number for c in candidates} | vetoed
+    entries = index.knowledge.entries
+    covered = {entries[c.entry_number].region for c in candidates}
     found = []
     for region in regions:
+        if region in covered:
+            continue  # the keywords already found this region's entries
         for entry_number in index.region_entries.get(region, ())[:REGION_SCAN]:
             if entry_number in seen:
                 continue
-            excerpt = index.knowledge.entries[entry_number].excerpt
+            excerpt = entries[entry_number].excerpt
             terms = [
                 TermScore(term, replace(hit, kind="excerpt"), index.weight(term), 0.0)
                 for term, hit in hits.items()
