@@ -1,68 +1,34 @@
 """Score knowledge entries against one question.
 
-Pipeline: normalise → segment → find terms (exact and synonym, then homophone and one-character
-typo for the parts nothing explained) → fire keyword rules through the inverted index → score the
-candidates (term weights × match quality, coverage of the question, title similarity, region) →
-decide against the cut-off. Every step is recorded so ``--explain`` can show why.
+Pipeline: normalise → segment → find terms (``bot.terms``) → fire keyword rules through the
+inverted index → score the candidates (term weights × match quality, coverage of the question,
+title similarity, region) → decide against the cut-off. Every step is recorded so ``--explain``
+can show why.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from itertools import accumulate, islice, product
-from math import prod
+from itertools import islice
 
 from rapidfuzz import fuzz
 
 from bot.config import MatchingSettings
-from bot.index import WILDCARD, MatchIndex
+from bot.index import MatchIndex
 from bot.normalize import normalize
-from bot.pinyin import is_true_homophone, plain_readings, readings
+from bot.terms import Hit, find_regions, find_terms
 
-QUALITY = {
-    "exact": 1.0,
-    "synonym": 1.0,
-    "homophone": 0.8,
-    "near-homophone": 0.6,
-    "typo": 0.6,
-    "excerpt": 0.5,  # a question word found in the excerpt of the named region's entry
-}
-INSIDE_WORD_FACTOR = 0.5
 NESTED_FACTOR = 0.3
 # Share of the keyword score kept by an entry that explains none of the rest of the question.
 COVERAGE_FLOOR = 0.8
 AND_RULE_BONUS = 0.5  # share of its weakest word a multi-word rule adds when all words match
 TITLE_FLOOR = 60.0  # title similarity below this (0–100) counts for nothing
 TITLE_WEIGHT = 1.0
-# Typos and homophones are looked for in windows of at most this many characters.
-MAX_FUZZY_CHARS = 5
 RERANK_DEPTH = 10  # candidates whose title similarity is computed
 POSTINGS_BUDGET = 600  # entry lookups per question, whatever the size of the knowledge
 MAX_CANDIDATES = 25  # entries checked rule by rule per question
 REGION_SCAN = 20  # entries of a named region whose excerpts are searched for the question's words
-MAX_READING_COMBINATIONS = 16
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A term of the knowledge base found in the question."""
-
-    canonical: str
-    surface: str
-    text: str
-    start: int
-    end: int
-    kind: str
-    # Part of a longer ordinary word the knowledge does not know (残疾 in 残疾证, 社保 in 社保卡):
-    # the resident is most likely asking about that other thing.
-    inside_word: bool = False
-
-    @property
-    def quality(self) -> float:
-        """How sure the match is: exact/synonym 1, homophone 0.8, near-homophone/typo 0.6."""
-        return QUALITY[self.kind] * (INSIDE_WORD_FACTOR if self.inside_word else 1.0)
 
 
 @dataclass
@@ -162,209 +128,6 @@ def match(
         answered=answered,
         vetoed=sorted(vetoed),
     )
-
-
-def find_terms(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> list[Hit]:
-    """Exact and synonym hits anywhere, then homophone and typo hits where nothing matched."""
-    starts = {s for s, _ in spans}
-    ends = {e for _, e in spans}
-    token_of = _token_lookup(spans, len(text))
-    hits = _exact_hits(index, text, spans, starts, ends, token_of)
-    # covered_to[p]: the furthest end of an exact hit (2+ characters) starting at or before p.
-    ends_at = [0] * (len(text) + 1)
-    for hit in hits:
-        if hit.end - hit.start >= 2:
-            ends_at[hit.start] = max(ends_at[hit.start], hit.end)
-    covered_to = list(accumulate(ends_at, max))
-    found = {h.canonical for h in hits}
-    hits.extend(h for h in _fuzzy_hits(index, text, spans, covered_to) if h.canonical not in found)
-    return hits
-
-
-def find_regions(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """Region names (or aliases) the question mentions, as whole words, or typed with a
-    homophone of one character (上挡区 for 上党区)."""
-    found: dict[str, None] = {}
-    for start, end in spans:
-        name = index.region_names.get(text[start:end])
-        if name:
-            found[name] = None
-    for name in _region_homophones(index, text, spans):
-        found.setdefault(name, None)
-    for start in range(len(text)):
-        end = start + 3
-        while end <= len(text) and text[start:end] in index.region_prefixes:
-            name = index.region_names.get(text[start:end])
-            if name:
-                found[name] = None
-            end += 1
-    return list(found)
-
-
-def _region_homophones(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> Iterator[str]:
-    first_sounds = index.region_first_sounds
-    for first in range(len(spans)):
-        if first_sounds.isdisjoint(plain_readings(text[spans[first][0]])):
-            continue
-        for last in range(first + 1, min(first + 4, len(spans))):
-            start, end = spans[first][0], spans[last][1]
-            window = text[start:end]
-            if end - start > 5 or " " in window or window in index.region_names:
-                continue
-            options = [sorted(plain_readings(char)) for char in window]
-            if not all(options) or prod(len(o) for o in options) > MAX_READING_COMBINATIONS:
-                continue
-            for sound in product(*options):
-                for alias in index.region_sounds.get(sound, ()):
-                    if _shares_position(alias, window):
-                        yield index.region_names[alias]
-
-
-def _token_lookup(spans: list[tuple[int, int]], length: int) -> list[int]:
-    token_of = [-1] * length
-    for number, (start, end) in enumerate(spans):
-        for position in range(start, end):
-            token_of[position] = number
-    return token_of
-
-
-def _inside_unknown_word(
-    index: MatchIndex,
-    text: str,
-    spans: list[tuple[int, int]],
-    token_of: list[int],
-    start: int,
-    end: int,
-) -> bool:
-    token = token_of[start]
-    if token < 0 or token != token_of[end - 1]:
-        return False
-    token_start, token_end = spans[token]
-    word = text[token_start:token_end]
-    return (end - start) < len(word) and word not in index.known_words
-
-
-def _exact_hits(
-    index: MatchIndex,
-    text: str,
-    spans: list[tuple[int, int]],
-    starts: set[int],
-    ends: set[int],
-    token_of: list[int],
-) -> list[Hit]:
-    hits = []
-    for start in range(len(text)):
-        end = start + 1
-        while end <= len(text) and text[start:end] in index.surface_prefixes:
-            surface = text[start:end]
-            canonical = index.canonical.get(surface)
-            # A two-character word must not straddle two words (老人吃饭 holds no 人吃).
-            if canonical and (
-                len(surface) != 2
-                or (start in starts and end in ends)
-                or token_of[start] == token_of[end - 1]
-            ):
-                kind = "exact" if surface == canonical else "synonym"
-                inside = _inside_unknown_word(index, text, spans, token_of, start, end)
-                hits.append(Hit(canonical, surface, surface, start, end, kind, inside))
-            end += 1
-    return hits
-
-
-def _fuzzy_hits(
-    index: MatchIndex,
-    text: str,
-    spans: list[tuple[int, int]],
-    covered_to: list[int],
-) -> list[Hit]:
-    """Homophone and typo hits over windows of whole tokens (a typo is its own "word").
-
-    Windows inside an exact match are skipped: what matched exactly needs no second reading.
-    """
-    segmenter = index.segmenter
-    # An ordinary word with characters around it (大医院 = 大 + 医院) is a phrase, not a typo.
-    ordinary = [e - s >= 2 and segmenter.is_common_word(text[s:e]) for s, e in spans]
-    # foreign_before[p]: how many of the first p characters occur in no term of the knowledge.
-    foreign_before = list(accumulate((char not in index.term_chars for char in text), initial=0))
-    hits = []
-    for first in range(len(spans)):
-        start = spans[first][0]
-        partial_keys: set[tuple[str, ...]] = {()}
-        holds_ordinary_word = False
-        for last in range(first, len(spans)):
-            end = spans[last][1]
-            if end - start > MAX_FUZZY_CHARS:
-                break
-            window = text[start:end]
-            if " " in window:
-                break  # a word never spans the punctuation or space that was there
-            holds_ordinary_word = holds_ordinary_word or ordinary[last]
-            foreign = foreign_before[end] - foreign_before[start]
-            if partial_keys:
-                partial_keys = _extend_keys(index, partial_keys, text[spans[last][0] : end])
-            if foreign > 1 and not partial_keys:
-                break  # no longer window can be one character away from a term, nor sound like one
-            if end - start < 2 or covered_to[start] >= end or segmenter.is_common_word(window):
-                continue
-            for key in partial_keys:
-                for surface in index.pinyin_terms.get(key, ()):
-                    if surface == window or not _shares_position(surface, window):
-                        continue
-                    if is_true_homophone(surface, window):
-                        hits.append(_hit(index, surface, window, start, end, "homophone"))
-                    elif not segmenter.is_dictionary_word(window):
-                        # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
-                        hits.append(_hit(index, surface, window, start, end, "near-homophone"))
-            if foreign <= 1:  # a term with one character wrong or missing shares all the others
-                hits.extend(
-                    _hit(index, surface, window, start, end, "typo")
-                    for surface in _typo_surfaces(index, window, not holds_ordinary_word)
-                )
-    return hits
-
-
-def _extend_keys(index: MatchIndex, keys: set[tuple[str, ...]], chars: str) -> set[tuple[str, ...]]:
-    for char in chars:
-        options = readings(char)
-        keys = {
-            (*key, reading)
-            for key in keys
-            for reading in options
-            if (*key, reading) in index.pinyin_prefixes
-        }
-        if not keys:
-            return keys
-        if len(keys) > MAX_READING_COMBINATIONS:
-            keys = set(islice(keys, MAX_READING_COMBINATIONS))
-    return keys
-
-
-def _shares_position(surface: str, window: str) -> bool:
-    return any(a == b for a, b in zip(surface, window, strict=True))
-
-
-def _typo_surfaces(index: MatchIndex, window: str, substitutions: bool) -> set[str]:
-    """Terms one wrong character (3+ characters) or one missing character away from ``window``."""
-    found: set[str] = set()
-    if substitutions and len(window) >= 3:
-        for i in range(len(window)):
-            terms = index.substitution_terms.get(window[:i] + WILDCARD + window[i + 1 :])
-            if not terms:
-                continue
-            # A dictionary word with a character before or after it (过期了 = 过期 + 了) is a
-            # phrase, not a typo of 过期药.
-            rest = window[1:] if i == 0 else window[:-1] if i == len(window) - 1 else ""
-            if not (rest and index.segmenter.is_dictionary_word(rest)):
-                found.update(terms)
-    terms = index.deletion_terms.get(window)
-    if terms and not index.segmenter.is_dictionary_word(window):  # 人家 is not 老人家 cut short
-        found.update(terms)
-    found.discard(window)
-    return found
-
-
-def _hit(index: MatchIndex, surface: str, window: str, start: int, end: int, kind: str) -> Hit:
-    return Hit(index.canonical[surface], surface, window, start, end, kind)
 
 
 def _best_hit_per_term(hits: list[Hit]) -> dict[str, Hit]:

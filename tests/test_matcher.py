@@ -41,7 +41,7 @@ def test_excluded_word_stops_a_rule(service: KnowledgeService) -> None:
 
 def test_folded_pinyin_is_weaker_and_never_rewrites_a_real_word(service: KnowledgeService) -> None:
     # 县 xian / 乡 xiang meet only when -ng is folded; 县里 is a real word, so it stays itself.
-    from bot.matcher import find_terms
+    from bot.terms import find_terms
 
     index = service.index
     index.canonical["乡里"] = "乡里"
@@ -131,7 +131,7 @@ def test_a_common_word_is_not_read_as_a_typo(service: KnowledgeService) -> None:
 
 
 def test_term_inside_an_unknown_word_weighs_half(service: KnowledgeService) -> None:
-    from bot.matcher import find_terms
+    from bot.terms import find_terms
 
     # 食堂 is a keyword; inside the token 食堂卡 (a canteen card) it is part of another word.
     inside = {h.text: h for h in find_terms(service.index, "食堂卡", [(0, 3)])}
