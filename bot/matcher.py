@@ -109,6 +109,7 @@ def match(
     for candidate in candidates:
         _score_keywords(candidate, index, total_points)
     candidates.sort(key=lambda c: c.score, reverse=True)
+    _share_joint_coverage(candidates[: settings.max_answers], total_points)
     for candidate in islice(candidates, RERANK_DEPTH):
         _score_title_and_region(candidate, index, text, regions, settings)
     # Equal scores (two entries sharing their keywords): the title closer to the question wins.
@@ -270,6 +271,30 @@ def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float
     candidate.score = (candidate.keyword_points + candidate.rule_bonus) * (
         COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * candidate.coverage
     )
+
+
+def _share_joint_coverage(answers: list[Candidate], total_points: float) -> None:
+    """A question that asks two things ("生娃的筛查还有托儿所") is covered by the answers
+    together: each of them, explaining a different part, gets the coverage of the set."""
+    if len(answers) < 2 or total_points <= 0:
+        return
+    union: dict[str, float] = {}
+    for candidate in answers:
+        for term in candidate.terms:
+            union[term.canonical] = max(union.get(term.canonical, 0.0), term.points)
+    joint = min(1.0, sum(union.values()) / total_points)
+    for candidate in answers:
+        own_terms = {term.canonical for term in candidate.terms}
+        adds_nothing_new = any(
+            own_terms <= {t.canonical for t in other.terms}
+            for other in answers
+            if other is not candidate
+        )
+        if joint > candidate.coverage and not adds_nothing_new:
+            candidate.coverage = joint
+            candidate.score = (candidate.keyword_points + candidate.rule_bonus) * (
+                COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * joint
+            )
 
 
 def _length_factor(hit: Hit) -> float:

@@ -223,3 +223,14 @@ def test_named_region_entry_found_through_its_excerpt(tmp_path) -> None:  # type
     # Without the region named, the excerpt is not searched: 养老 is no keyword of it.
     unnamed = service.explain("养老怎么样").candidates
     assert all(service.knowledge.entries[c.entry_number].id != "county-plan" for c in unnamed)
+
+
+def test_a_question_asking_two_things_is_covered_by_both_answers(service: KnowledgeService) -> None:
+    result = service.explain("幸福食堂在哪 野生动物保险赔不赔")
+    first, second = result.candidates[:2]
+    ids = {service.knowledge.entries[c.entry_number].id for c in (first, second)}
+    assert ids == {"elderly-canteens", "wildlife-insurance"}
+    # Each explains its half; together they explain the question, and both get that coverage.
+    assert first.coverage == second.coverage > 0.9
+    alone = service.explain("幸福食堂在哪").candidates[0]
+    assert alone.coverage == 1.0
