@@ -1,7 +1,8 @@
 """A small Bot API server on 127.0.0.1 for end-to-end tests of the real bot process.
 
 It answers getMe, getUpdates (from a queue), sendMessage, editMessageText, answerCallbackQuery,
-setMyCommands, deleteWebhook and sendChatAction, and records every call.
+setMyCommands, deleteWebhook and sendChatAction, records every call, and can inject faults:
+dropped connections, 429 with retry_after, 400.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class BotAPIStub:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.updates: list[dict[str, Any]] = []
+        self.faults: dict[str, list[Any]] = {}
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -54,6 +56,20 @@ class BotAPIStub:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"only {len(self.sent(method))} {method} calls after {timeout}s")
+
+    def inject(self, method: str, *faults: Any) -> None:
+        """Answer the next calls of ``method`` with these faults, in order: ``"drop"`` (close
+        the connection without a response) or ``(status, body)``."""
+        with self.lock:
+            self.faults.setdefault(method, []).extend(faults)
+
+    def next_fault(self, method: str, params: dict[str, Any]) -> Any:
+        with self.lock:
+            queue = self.faults.get(method)
+            if not queue:
+                return None
+            self.calls.append((f"{method}!fault", params))
+            return queue.pop(0)
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         with self.lock:
@@ -89,10 +105,18 @@ class BotAPIStub:
                 method = self.path.rsplit("/", 1)[-1]
                 if method == "getUpdates":
                     time.sleep(0.05)  # a short poll, not a busy loop
-                payload = json.dumps({"ok": True, "result": stub._answer(method, params)})
-                data = payload.encode("utf-8")
+                status, payload_object = 200, None
+                fault = stub.next_fault(method, params)
+                if fault == "drop":
+                    self.close_connection = True  # no response at all: a network error
+                    return
+                if fault is not None:
+                    status, payload_object = fault
+                else:
+                    payload_object = {"ok": True, "result": stub._answer(method, params)}
+                data = json.dumps(payload_object).encode("utf-8")
                 try:
-                    self.send_response(200)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
