@@ -209,14 +209,16 @@ def _fuzzy_hits(
 
 
 def _extend_keys(index: MatchIndex, keys: set[tuple[str, ...]], chars: str) -> set[tuple[str, ...]]:
+    prefixes = index.pinyin_prefixes
     for char in chars:
         options = readings(char)
-        keys = {
-            (*key, reading)
-            for key in keys
-            for reading in options
-            if (*key, reading) in index.pinyin_prefixes
-        }
+        extended = set()
+        for key in keys:
+            for reading in options:
+                candidate = (*key, reading)
+                if candidate in prefixes:
+                    extended.add(candidate)
+        keys = extended
         if not keys:
             return keys
         if len(keys) > MAX_READING_COMBINATIONS:
