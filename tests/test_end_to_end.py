@@ -49,6 +49,14 @@ def start_bot(stub: BotAPIStub, db: Path, **extra_env: str) -> subprocess.Popen[
     )
 
 
+def stop_bot(process: subprocess.Popen[str], stub: BotAPIStub) -> tuple[str, str]:
+    """SIGTERM the bot, wait for it, stop the stub; the bot's stdout and stderr."""
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    stub.stop()
+    return out, err
+
+
 def test_polling_bot_answers_and_stops_cleanly(tmp_path: Path) -> None:
     stub = BotAPIStub().start()
     stub.push(message(1, "/start"))
@@ -58,9 +66,7 @@ def test_polling_bot_answers_and_stops_cleanly(tmp_path: Path) -> None:
         start, answer = stub.wait_for("sendMessage", 2)
         commands = stub.wait_for("setMyCommands", 1)[0]
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
-        stub.stop()
+        out, err = stop_bot(process, stub)
     assert process.returncode == 0, err[-2000:]
     assert "民生政策问答助手" in start["text"] and start["parse_mode"] == "HTML"
     assert answer["text"].startswith("<b>幸福食堂") and "来源：" in answer["text"]
@@ -151,9 +157,7 @@ def test_webhook_mode_checks_the_secret(tmp_path: Path) -> None:
         assert post(url, update, "s3cret") == 200
         answer = stub.wait_for("sendMessage", 1)
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-        stub.stop()
+        _, err = stop_bot(process, stub)
     assert process.returncode == 0, err[-2000:]
     assert hooked["url"] == "https://bot.example.org/hook" and hooked["secret_token"] == "s3cret"
     assert len(answer) == 1 and answer[0]["text"].startswith("<b>幸福食堂")
@@ -182,9 +186,7 @@ def test_debug_logs_hold_no_token_and_no_personal_numbers(tmp_path: Path) -> Non
     try:
         stub.wait_for("sendMessage", 1)
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
-        stub.stop()
+        out, err = stop_bot(process, stub)
     logs = out + err
     assert process.returncode == 0
     assert " DEBUG " in logs and "幸福食堂" in logs  # DEBUG really logged the update
@@ -207,9 +209,7 @@ def test_sigterm_during_a_burst_finishes_answers_and_closes_the_database(tmp_pat
     try:
         stub.wait_for("sendMessage", 1)
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-        stub.stop()
+        _, err = stop_bot(process, stub)
     assert process.returncode == 0, err[-2000:]
     assert "Traceback" not in err
     answered = len(stub.sent())
@@ -242,9 +242,7 @@ def test_restart_after_kill_9_keeps_every_committed_row(tmp_path: Path) -> None:
         stub.wait_for("sendMessage", 1)
         time.sleep(0.2)
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-        stub.stop()
+        _, err = stop_bot(process, stub)
     assert process.returncode == 0 and "Traceback" not in err
     assert stored_questions(db) == 6
 
@@ -269,9 +267,7 @@ def test_the_real_bot_survives_telegram_faults(tmp_path: Path) -> None:
     try:
         answers = stub.wait_for("sendMessage", 3, timeout=40)  # two answers and one apology
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-        stub.stop()
+        _, err = stop_bot(process, stub)
     assert process.returncode == 0, err[-2000:]
     faults = [name for name, _ in stub.calls if name.endswith("!fault")]
     assert faults.count("sendMessage!fault") == 2 and "getUpdates!fault" in faults
