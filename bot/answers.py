@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from bot import messages
@@ -18,9 +20,10 @@ class SourceRef(BaseModel):
 
 
 class AnswerItem(BaseModel):
-    """One entry offered as an answer."""
+    """One entry, or one passage of a source article, offered as an answer."""
 
     id: str
+    kind: Literal["entry", "passage"] = "entry"
     title: str
     category: str
     region: str
@@ -38,6 +41,8 @@ class Answer(BaseModel):
     answered: bool
     answers: list[AnswerItem] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)
+    # What the question asked for that the nearest answer does not state (e.g. 门票价格).
+    missing_detail: str | None = None
     # The entries behind ``suggestions``, for buttons; not part of the JSON contract.
     suggestion_ids: list[str] = Field(default_factory=list, exclude=True)
 

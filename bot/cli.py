@@ -296,7 +296,7 @@ def ask_command(config: Config, args: argparse.Namespace) -> int:
     for question in questions:
         if args.explain:
             result = service.explain(question, region=args.region)
-            out.write(render_explanation(result, service.knowledge) + "\n")
+            out.write(render_explanation(result, service.index) + "\n")
         elif args.json:
             answer = service.ask(question, region=args.region)
             out.write(json.dumps(answer.model_dump(), ensure_ascii=False) + "\n")

@@ -71,42 +71,82 @@ DEFAULT_FILLER_WORDS = [
 ]
 
 
-# A question asking for one of these (documents, fees, contacts, procedures) is only answered by
-# an entry that speaks of it; the articles state measures, rarely how to apply for them.
-DEFAULT_DETAIL_WORDS = [
-    "材料",
-    "证件",
-    "带什么",
-    "手续",
-    "申请",
-    "办理",
-    "补办",
-    "补缴",
-    "开户",
-    "费用",
-    "收费",
-    "多少钱",
-    "哪个电话",
-    "电话号码",
-    "联系电话",
-    "热线",
-    "地址",
-    "在哪办",
-    "去哪办",
-    "申请条件",
-    "什么条件",
-    "档次",
-    "名单",
-    "公示",
-    "报修",
-    "证明",
-    "流程",
-    "几点",
-    "开门",
-    "营业时间",
-    "开放时间",
-    "联系方式",
-]
+# A question asking for one of these details (documents, fees, contacts, procedures …) is only
+# answered by an entry or passage that speaks of it: the articles state measures, rarely how to
+# apply for them. Each detail is named as a resident reads it (资料里没有写「门票价格」) and
+# listed with the words that ask for it; a text holding any of them (or a word of ``stated``)
+# speaks of that detail.
+DEFAULT_DETAILS: dict[str, list[str]] = {
+    "门票价格": ["门票", "票价", "几钱一张"],
+    "费用": [
+        "多少钱",
+        "费用",
+        "收费",
+        "要钱",
+        "花钱",
+        "价格",
+        "价钱",
+        "几块钱",
+        "租金",
+        "房租",
+        "批发价",
+        "售价",
+        "单价",
+    ],
+    "所需材料": ["材料", "证件", "带什么", "拿什么"],
+    "办理流程": [
+        "手续",
+        "流程",
+        "怎么申请",
+        "咋申请",
+        "如何申请",
+        "怎么办理",
+        "在哪办",
+        "去哪办",
+        "在哪申请",
+        "去哪申请",
+        "哪里申请",
+        "补办",
+        "开户",
+        "报修",
+    ],
+    "报名方式": ["怎么报名", "咋报名", "在哪报名", "去哪报名", "哪里报名", "去哪里报名"],
+    "申请条件": ["申请条件", "什么条件", "啥条件", "资格", "符合条件"],
+    "联系电话": [
+        "电话多少",
+        "电话号码",
+        "联系电话",
+        "哪个电话",
+        "什么电话",
+        "电话是",
+        "热线",
+        "联系方式",
+    ],
+    "具体地址": ["地址", "在哪里", "在哪儿", "在什么地方", "具体位置"],
+    "开放时间": ["几点", "开门", "营业时间", "开放时间"],
+    "工资待遇": ["工资", "月薪", "一个月挣", "挣多少"],
+    "补偿标准": ["赔多少", "补偿标准", "赔偿标准", "补多少", "赔偿多少"],
+    "具体医院": ["哪家医院", "哪个医院"],
+    "具体日期": [
+        "截止",
+        "哪天",
+        "几号",
+        "哪一天",
+        "报名时间",
+        "什么时候报名",
+        "哪年能",
+        "几月份开",
+    ],
+    "补缴办法": ["补缴"],
+    "档次标准": ["档次"],
+    "名单": ["名单", "公示"],
+    "证明": ["证明"],
+}
+# Words in a text that state a detail although they do not name it (a fee of 0 is 免费).
+DEFAULT_DETAIL_STATED: dict[str, list[str]] = {
+    "费用": ["免费", "元"],
+    "门票价格": ["免费"],
+}
 
 
 class _Section(BaseModel):
@@ -130,8 +170,13 @@ class MatchingSettings(_Section):
     region_boost: float = Field(default=1.5, ge=1)
     other_region_factor: float = Field(default=0.6, gt=0, le=1)
     filler_words: list[str] = Field(default_factory=lambda: list(DEFAULT_FILLER_WORDS))
-    detail_words: list[str] = Field(default_factory=lambda: list(DEFAULT_DETAIL_WORDS))
+    details: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_DETAILS))
+    detail_stated: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_DETAIL_STATED))
     unmet_detail_factor: float = Field(default=0.6, gt=0, le=1)
+    # A passage (a sentence of an article no clerk curated) needs clearer evidence.
+    passage_cutoff: float = Field(default=4.0, ge=0)
+    # Share of the question's specific words an answer found only through text must explain.
+    min_content_coverage: float = Field(default=0.65, ge=0, le=1)
 
 
 class MessageSettings(_Section):

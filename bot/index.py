@@ -12,10 +12,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.loader import Knowledge
-from bot.models import parse_rule
+from bot.models import EntryRecord, parse_rule
 from bot.normalize import normalize_term
+from bot.passages import Passage
 from bot.pinyin import word_keys, word_sounds
 from bot.segment import Segmenter, is_function_word
+from bot.textindex import TextIndex, build_text_index
+
+Document = EntryRecord | Passage
 
 FILLER_FACTOR = 0.05
 MAX_TERM_CHARS = 12
@@ -44,7 +48,10 @@ class MatchIndex:
     """Lookup tables over one validated knowledge base."""
 
     knowledge: Knowledge
+    # Entries first, then passages: a candidate's number indexes this tuple.
+    documents: tuple[Document, ...] = ()
     segmenter: Segmenter = field(init=False)
+    text: TextIndex = field(default_factory=TextIndex)
     canonical: dict[str, str] = field(default_factory=dict)
     surface_prefixes: set[str] = field(default_factory=set)
     region_names: dict[str, str] = field(default_factory=dict)
@@ -63,8 +70,8 @@ class MatchIndex:
     pinyin_prefixes: set[tuple[str, ...]] = field(default_factory=set)
     substitution_terms: dict[str, list[str]] = field(default_factory=dict)
     deletion_terms: dict[str, list[str]] = field(default_factory=dict)
-    titles: list[str] = field(default_factory=list)
-    entry_numbers: dict[str, int] = field(default_factory=dict)
+    titles: list[str] = field(default_factory=list)  # "" for passages: they share their item's
+    entry_numbers: dict[str, int] = field(default_factory=dict)  # id → number, passages too
     region_entries: dict[str, array[int]] = field(default_factory=dict)
     known_words: set[str] = field(default_factory=set)
     term_chars: frozenset[str] = frozenset()  # every character of every term
@@ -75,11 +82,20 @@ class MatchIndex:
         base = self.idf.get(canonical, 0.0)
         return base * FILLER_FACTOR if canonical in self.filler else base
 
+    def text_weight(self, canonical: str) -> float:
+        """The same for a word of the entries' and passages' texts (idf over all documents)."""
+        base = self.text.idf.get(canonical, 0.0)
+        return base * FILLER_FACTOR if canonical in self.filler else base
+
+    def is_passage(self, number: int) -> bool:
+        """True when document ``number`` is a passage, not a curated entry."""
+        return number >= len(self.knowledge.entries)
+
 
 def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
     """Build every lookup table for ``knowledge``."""
     canonical = _canonical_map(knowledge)
-    index = MatchIndex(knowledge=knowledge)
+    index = MatchIndex(knowledge=knowledge, documents=knowledge.entries + knowledge.passages)
     index.canonical = canonical
     # Many entries share rules (养老, 老人 吃饭 …): compile each distinct rule once.
     compiled_rules: dict[str, CompiledRule] = {}
@@ -95,6 +111,10 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
                     index.vetoes.setdefault(word, []).append(entry_number)
         index.titles.append(normalize_term(entry.title))
         index.entry_numbers[entry.id] = entry_number
+    for number, passage in enumerate(knowledge.passages, len(knowledge.entries)):
+        index.rules.append(())
+        index.titles.append("")
+        index.entry_numbers[passage.id] = number
 
     by_region: dict[str, list[int]] = defaultdict(list)
     for entry_number, entry in enumerate(knowledge.entries):
@@ -109,18 +129,40 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
             canonical.setdefault(word, word)
     for surface in canonical:
         index.surface_prefixes.update(surface[:n] for n in range(1, len(surface) + 1))
-    index.term_chars = frozenset("".join(canonical))
     configured = {canonical.get(w, w) for w in map(normalize_term, filler_words) if w}
     frequent = {canonical[s] for s in canonical if is_function_word(s)}
     index.filler = frozenset(configured | frequent)
 
     _add_regions(index, knowledge)
-    _add_fuzzy_keys(index)
-    _add_title_bigrams(index)
     user_words = _user_words(index)
-    index.known_words = set(user_words)
     index.segmenter = Segmenter(user_words)
+    index.text = build_text_index(
+        [_fields(document) for document in index.documents],
+        index.segmenter,
+        lambda word: canonical.get(word, word),
+    )
+    # The texts' own words are terms too: found in questions, and repaired when mistyped, except
+    # everyday words (真的, 还是): a question's 镇的 is not a typo of them.
+    text_only = index.text.vocabulary - canonical.keys()
+    for word in text_only:
+        canonical[word] = word
+        index.surface_prefixes.update(word[:n] for n in range(1, len(word) + 1))
+    index.term_chars = frozenset("".join(canonical))
+    index.known_words = set(user_words) | index.text.vocabulary
+    everyday = {word for word in text_only if index.segmenter.is_common_word(word)}
+    _add_fuzzy_keys(index, everyday)
+    _add_title_bigrams(index)
     return index
+
+
+def _fields(document: Document) -> dict[str, str]:
+    if isinstance(document, Passage):
+        return {"excerpt": document.excerpt, "paragraph": document.paragraph}
+    return {
+        "title": document.title,
+        "excerpt": document.excerpt,
+        "questions": "\n".join(document.questions),
+    }
 
 
 def _compiled(text: str, canonical: dict[str, str], cache: dict[str, CompiledRule]) -> CompiledRule:
@@ -171,10 +213,10 @@ def _add_regions(index: MatchIndex, knowledge: Knowledge) -> None:
         index.region_ancestors[name] = frozenset(ancestors)
 
 
-def _add_fuzzy_keys(index: MatchIndex) -> None:
+def _add_fuzzy_keys(index: MatchIndex, exact_only: set[str]) -> None:
     """Pinyin keys for homophones; substitution and deletion keys for one-character typos."""
     for surface in index.canonical:
-        if len(surface) < 2 or len(surface) > MAX_TERM_CHARS:
+        if len(surface) < 2 or len(surface) > MAX_TERM_CHARS or surface in exact_only:
             continue
         for key in word_keys(surface):
             index.pinyin_terms.setdefault(key, []).append(surface)

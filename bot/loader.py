@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.errors import KnowledgeError
 from bot.models import Entry, EntryRecord, Region, Source, SynonymGroup
+from bot.passages import Passage, excerpt_spans, locate_items, represented, split_item
 
 SOURCES_FILE = "sources.toml"
 SYNONYMS_FILE = "synonyms.toml"
@@ -42,6 +43,8 @@ class Knowledge:
     synonym_groups: tuple[SynonymGroup, ...]
     regions: dict[str, Region]
     fingerprints: dict[str, str] = field(default_factory=dict)
+    # Every sentence of the articles that no curated excerpt quotes, answerable on its own.
+    passages: tuple[Passage, ...] = ()
 
     def categories(self) -> list[str]:
         """Categories in the order their first entry appears."""
@@ -94,6 +97,8 @@ def load_knowledge(directory: Path) -> Knowledge:
             entries.append(entry)
             _check_references(path, entry, sources, regions, problems)
 
+    _check_source_regions(directory / SOURCES_FILE, sources, regions, problems)
+    passages = _load_passages(directory, sources, regions, entries, problems)
     if problems.lines:
         raise KnowledgeError(problems.lines)
     return Knowledge(
@@ -104,7 +109,66 @@ def load_knowledge(directory: Path) -> Knowledge:
         synonym_groups=tuple(groups),
         regions=regions,
         fingerprints={entry.id: _fingerprint(entry) for entry in entries},
+        passages=passages,
     )
+
+
+def _check_source_regions(
+    path: Path, sources: dict[str, Source], regions: dict[str, Region], problems: _Problems
+) -> None:
+    for source in sources.values():
+        if source.region and regions and source.region not in regions:
+            problems.add(
+                f'{path}: source "{source.id}": region: unknown region "{source.region}" '
+                f"(add it to {REGIONS_FILE} or use one of its names)"
+            )
+
+
+def _load_passages(
+    directory: Path,
+    sources: dict[str, Source],
+    regions: dict[str, Region],
+    entries: list[EntryRecord],
+    problems: _Problems,
+) -> tuple[Passage, ...]:
+    """The passages of every article, minus those a curated entry's excerpt already quotes."""
+    by_file: dict[str, list[Source]] = {}
+    for source in sources.values():
+        if source.file:
+            by_file.setdefault(source.file, []).append(source)
+    excerpts_by_file: dict[str, list[str]] = {}
+    for entry in entries:
+        source = sources.get(entry.source)
+        if source and source.file:
+            excerpts_by_file.setdefault(source.file, []).append(entry.excerpt)
+    passages: list[Passage] = []
+    for name, file_sources in by_file.items():
+        path = directory / ARTICLES_DIR / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            if path.is_file():
+                problems.add(f"{path}: cannot read the article as UTF-8 text: {exc}")
+            continue  # a missing file is already reported with its source
+        items, missing = locate_items(text, file_sources)
+        for source in missing:
+            where = "begins_with text" if source.begins_with else "title"
+            problems.add(
+                f'{directory / SOURCES_FILE}: source "{source.id}": {where} not found in {path} '
+                '(set begins_with = "…" to the first words of its news item)'
+            )
+        quoted = [
+            span
+            for excerpt in excerpts_by_file.get(name, ())
+            for span in excerpt_spans(text, excerpt)
+        ]
+        numbers: dict[str, int] = {}
+        for item in items:
+            for passage in split_item(text, item, regions, numbers.get(item.source.id, 1)):
+                numbers[item.source.id] = int(passage.id.rsplit("#", 1)[1]) + 1
+                if not represented(passage, quoted):
+                    passages.append(passage)
+    return tuple(passages)
 
 
 def _check_references(

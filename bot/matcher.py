@@ -9,7 +9,8 @@ can show why.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field, replace
+import math
+from dataclasses import dataclass, field
 from itertools import islice
 
 from rapidfuzz import fuzz
@@ -17,6 +18,7 @@ from rapidfuzz import fuzz
 from bot.config import MatchingSettings
 from bot.index import MatchIndex
 from bot.normalize import normalize
+from bot.segment import general_frequency, general_total
 from bot.terms import Hit, find_regions, find_terms
 
 NESTED_FACTOR = 0.3
@@ -28,7 +30,17 @@ TITLE_WEIGHT = 1.0
 RERANK_DEPTH = 10  # candidates whose title similarity is computed
 POSTINGS_BUDGET = 600  # entry lookups per question, whatever the size of the knowledge
 MAX_CANDIDATES = 25  # entries checked rule by rule per question
-REGION_SCAN = 20  # entries of a named region whose excerpts are searched for the question's words
+TEXT_POSTINGS_BUDGET = 600  # the same bound for the text index's postings
+# A word found in an entry's or passage's text counts this share of what a keyword rule gives:
+# the rules are the clerk's precise evidence, the texts say many things in passing.
+TEXT_FACTOR = 0.8
+# With comparable evidence a curated entry ranks above a passage of the same article.
+PASSAGE_FACTOR = 0.9
+# Content words: how specific a word of the question is, from its frequency in jieba's general
+# dictionary (ln(total / frequency)): at or below COMMON_SPECIFICITY it is everyday language
+# (问问, 想, 情况), at or above RARE_SPECIFICITY a word that names a thing (公租房, 护照).
+COMMON_SPECIFICITY = 8.0
+RARE_SPECIFICITY = 13.0
 
 
 @dataclass
@@ -39,6 +51,9 @@ class TermScore:
     hit: Hit
     weight: float
     points: float
+    # "rule" when a keyword rule of the candidate holds the term, "text" when only its text does.
+    via: str = "rule"
+    text_tf: float = 0.0  # BM25F-normalised frequency in the candidate's fields
 
 
 @dataclass
@@ -53,9 +68,18 @@ class Candidate:
     coverage: float = 0.0
     title_similarity: float = 0.0
     region_factor: float = 1.0
-    # Details the question asks for (材料, 电话, 补缴 …) that the entry never mentions.
+    # Details the question asks for (所需材料, 联系电话 …) that the entry never mentions.
     unmet_details: list[str] = field(default_factory=list)
+    # Share of the question's specific words that this candidate's terms explain.
+    content_coverage: float = 1.0
+    passage: bool = False
     score: float = 0.0
+    score_before_details: float = 0.0
+
+    @property
+    def text_only(self) -> bool:
+        """True when no keyword rule found this candidate: only what its text says."""
+        return not self.fired_rules
 
     @property
     def has_specific_term(self) -> bool:
@@ -77,6 +101,10 @@ class MatchResult:
     cutoff: float
     answered: bool
     vetoed: list[int] = field(default_factory=list)
+    # The detail the question asks for that the best candidate does not state (e.g. 门票价格).
+    missing_detail: str | None = None
+    passage_cutoff: float = 0.0
+    min_content_coverage: float = 0.0
 
 
 def match(
@@ -103,20 +131,33 @@ def match(
         if best_hits[term].kind in ("exact", "synonym")
     }
     candidates = _fire_rules(index, best_hits, vetoed)
-    if region_source == "question":
-        candidates += _named_region_excerpts(index, best_hits, regions, candidates, vetoed)
-    total_points = _question_points(index, best_hits, candidates)
+    # Words asking for a detail (多少钱, 电话) say what is wanted, not which text holds it.
+    topic_hits = {t: h for t, h in best_hits.items() if not _asks_detail(h, text, settings)}
+    candidates = _add_text_evidence(index, topic_hits, candidates, vetoed)
+    for candidate in candidates:
+        _score_terms(candidate, index)
+    total_points = _question_points(candidates)
     for candidate in candidates:
         _score_keywords(candidate, index, total_points)
     candidates.sort(key=lambda c: c.score, reverse=True)
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
+    content = _content_words(index, text, spans, settings)
     for candidate in islice(candidates, RERANK_DEPTH):
         _score_title_and_region(candidate, index, text, regions, settings)
+        candidate.content_coverage = _content_coverage(candidate, content)
     # Equal scores (two entries sharing their keywords): the title closer to the question wins.
     candidates.sort(key=lambda c: (c.score, c.title_similarity, -c.entry_number), reverse=True)
 
-    best = candidates[0] if candidates else None
-    answered = bool(best and best.score >= settings.cutoff and best.has_specific_term)
+    answered, missing_detail = False, None
+    top = candidates[0] if candidates else None
+    if top is not None and top.unmet_details and _clear_enough(top, settings, details=False):
+        missing_detail = top.unmet_details[0]  # the topic is found, the detail is not stated
+    else:
+        answerable = [c for c in candidates[:RERANK_DEPTH] if _clear_enough(c, settings)]
+        if answerable:
+            # What cannot answer on its own (a passage below its cut-off) goes after it.
+            candidates = answerable + [c for c in candidates if c not in answerable]
+            answered = True
     return MatchResult(
         query=query,
         normalized=text,
@@ -128,7 +169,36 @@ def match(
         cutoff=settings.cutoff,
         answered=answered,
         vetoed=sorted(vetoed),
+        missing_detail=missing_detail,
+        passage_cutoff=settings.passage_cutoff,
+        min_content_coverage=settings.min_content_coverage,
     )
+
+
+def _asks_detail(hit: Hit, text: str, settings: MatchingSettings) -> bool:
+    """True when the hit lies inside a word of the question that asks for a detail."""
+    for words in settings.details.values():
+        for word in words:
+            start = text.find(word)
+            while start >= 0:
+                if start < hit.end and hit.start < start + len(word):
+                    return True
+                start = text.find(word, start + 1)
+    return False
+
+
+def _clear_enough(
+    candidate: Candidate, settings: MatchingSettings, *, details: bool = True
+) -> bool:
+    """Whether a candidate may answer: its score, its specific evidence, and for what only a
+    text found (a passage, an entry no rule fired for), how much of the question it explains."""
+    score = candidate.score if details else candidate.score_before_details
+    cutoff = settings.passage_cutoff if candidate.passage else settings.cutoff
+    if score < cutoff or not candidate.has_specific_term:
+        return False
+    if details and candidate.unmet_details:
+        return False
+    return not candidate.text_only or candidate.content_coverage >= settings.min_content_coverage
 
 
 def _best_hit_per_term(hits: list[Hit]) -> dict[str, Hit]:
@@ -190,59 +260,94 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
     return candidates
 
 
-def _named_region_excerpts(
-    index: MatchIndex,
-    hits: dict[str, Hit],
-    regions: list[str],
-    candidates: list[Candidate],
-    vetoed: set[int],
+def _add_text_evidence(
+    index: MatchIndex, hits: dict[str, Hit], candidates: list[Candidate], vetoed: set[int]
 ) -> list[Candidate]:
-    """Entries of the region the question names whose excerpt uses the question's words, when
-    no keyword found any entry of that region.
+    """What the texts say: each candidate's field frequency of every question term, and the
+    documents whose text holds the question's words although no rule fired for them.
 
-    "和顺县养老有啥新举措" should find 和顺县's entry even when 养老 is none of its keywords
-    because it is too general to be one; such evidence counts half (quality 0.5).
+    Postings of the rarest terms come first, within TEXT_POSTINGS_BUDGET, and at most
+    MAX_CANDIDATES text-only documents are kept: the cost does not grow with the knowledge.
     """
-    seen = {c.entry_number for c in candidates} | vetoed
-    entries = index.knowledge.entries
-    covered = {entries[c.entry_number].region for c in candidates}
-    found = []
-    for region in regions:
-        if region in covered:
-            continue  # the keywords already found this region's entries
-        for entry_number in index.region_entries.get(region, ())[:REGION_SCAN]:
-            if entry_number in seen:
-                continue
-            excerpt = entries[entry_number].excerpt
-            terms = [
-                TermScore(term, replace(hit, kind="excerpt"), index.weight(term), 0.0)
-                for term, hit in hits.items()
-                if term not in index.filler
-                and len(hit.text) >= 2
-                and (hit.text in excerpt or term in excerpt)
-            ]
-            if terms:
-                label = "excerpt: " + " ".join(t.canonical for t in terms)
-                found.append(Candidate(entry_number, [label], terms))
-                seen.add(entry_number)
-    return found
+    postings = index.text.postings
+    terms = sorted((t for t in hits if t in postings), key=lambda t: len(postings[t][0]))
+    frequencies: dict[int, dict[str, float]] = {}
+    bound: dict[int, float] = {}
+    scanned = 0
+    for term in terms:
+        numbers, tfs = postings[term]
+        if scanned and scanned + len(numbers) > TEXT_POSTINGS_BUDGET:
+            break  # this and every later term is common: it says little about any document
+        weight = index.text_weight(term) * hits[term].quality
+        for number, tf in zip(
+            numbers[:TEXT_POSTINGS_BUDGET], tfs[:TEXT_POSTINGS_BUDGET], strict=True
+        ):
+            frequencies.setdefault(number, {})[term] = tf
+            bound[number] = bound.get(number, 0.0) + weight * index.text.saturated(tf)
+        scanned += len(numbers)
+    by_number = {c.entry_number: c for c in candidates}
+    for number, candidate in by_number.items():
+        for term, tf in frequencies.get(number, {}).items():
+            candidate.terms.append(
+                TermScore(term, hits[term], index.text_weight(term), 0.0, "text", tf)
+            )
+    text_only = [n for n in bound if n not in by_number and n not in vetoed]
+    for number in heapq.nlargest(MAX_CANDIDATES, text_only, key=bound.__getitem__):
+        terms_of = frequencies[number]
+        candidates.append(
+            Candidate(
+                entry_number=number,
+                fired_rules=[],
+                terms=[
+                    TermScore(t, hits[t], index.text_weight(t), 0.0, "text", tf)
+                    for t, tf in sorted(terms_of.items())
+                ],
+                passage=index.is_passage(number),
+            )
+        )
+    return candidates
 
 
-def _question_points(index: MatchIndex, hits: dict[str, Hit], candidates: list[Candidate]) -> float:
-    """The evidence the question offers: every term that fired a rule of some entry.
+def _score_terms(candidate: Candidate, index: MatchIndex) -> None:
+    """Each term's points: what its keyword rule gives, or what the text gives, the stronger.
 
-    Words that fire nothing anywhere (a half of an AND rule, a word of another topic that found
-    no entry) are not evidence an entry could be blamed for leaving unexplained.
+    A term both a rule and the text hold keeps the rule's points: the same word said twice is
+    not twice the evidence.
     """
-    fired = {term.canonical for candidate in candidates for term in candidate.terms}
-    useful = [hit for term, hit in hits.items() if term in fired]
-    return sum(
-        index.weight(hit.canonical)
-        * hit.quality
-        * _length_factor(hit)
-        * (NESTED_FACTOR if _nested(hit, useful) else 1.0)
-        for hit in useful
-    )
+    merged: dict[str, TermScore] = {}
+    for term in candidate.terms:
+        if term.via == "rule":
+            term.points = term.weight * term.hit.quality * _length_factor(term.hit)
+        else:
+            term.points = (
+                TEXT_FACTOR
+                * term.weight
+                * index.text.saturated(term.text_tf)
+                * term.hit.quality
+                * _length_factor(term.hit)
+            )
+        current = merged.get(term.canonical)
+        if current is None or term.points > current.points:
+            merged[term.canonical] = term
+    hits = [term.hit for term in merged.values()]
+    for term in merged.values():
+        if _nested(term.hit, hits):
+            term.points *= NESTED_FACTOR
+    candidate.terms = sorted(merged.values(), key=lambda t: t.canonical)
+
+
+def _question_points(candidates: list[Candidate]) -> float:
+    """The evidence the question offers: for every term that found something, the most any
+    candidate makes of it.
+
+    Words that find nothing anywhere (a half of an AND rule, a word of another topic) are not
+    evidence a candidate could be blamed for leaving unexplained.
+    """
+    best: dict[str, float] = {}
+    for candidate in candidates:
+        for term in candidate.terms:
+            best[term.canonical] = max(best.get(term.canonical, 0.0), term.points)
+    return sum(best.values())
 
 
 def _nested(hit: Hit, others: list[Hit]) -> bool:
@@ -256,14 +361,9 @@ def _nested(hit: Hit, others: list[Hit]) -> bool:
 
 
 def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float) -> None:
-    hits = [term.hit for term in candidate.terms]
-    for term in candidate.terms:
-        points = term.weight * term.hit.quality * _length_factor(term.hit)
-        term.points = points * (NESTED_FACTOR if _nested(term.hit, hits) else 1.0)
     candidate.keyword_points = sum(term.points for term in candidate.terms)
     by_term = {term.canonical: term for term in candidate.terms}
-    rules = index.rules[candidate.entry_number]
-    for rule in rules:
+    for rule in index.rules[candidate.entry_number]:
         if rule.text in candidate.fired_rules and len(set(rule.required)) > 1:
             candidate.rule_bonus += AND_RULE_BONUS * min(by_term[w].points for w in rule.required)
     if total_points > 0:
@@ -271,6 +371,8 @@ def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float
     candidate.score = (candidate.keyword_points + candidate.rule_bonus) * (
         COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * candidate.coverage
     )
+    if candidate.passage:
+        candidate.score *= PASSAGE_FACTOR
 
 
 def _share_joint_coverage(answers: list[Candidate], total_points: float) -> None:
@@ -295,6 +397,8 @@ def _share_joint_coverage(answers: list[Candidate], total_points: float) -> None
             candidate.score = (candidate.keyword_points + candidate.rule_bonus) * (
                 COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * joint
             )
+            if candidate.passage:
+                candidate.score *= PASSAGE_FACTOR
 
 
 def _length_factor(hit: Hit) -> float:
@@ -314,17 +418,58 @@ def _score_title_and_region(
     candidate.title_similarity = similarity
     bonus = max(0.0, similarity - TITLE_FLOOR) / (100 - TITLE_FLOOR) * TITLE_WEIGHT
     candidate.region_factor = _region_factor(index, candidate.entry_number, regions, settings)
-    entry = index.knowledge.entries[candidate.entry_number]
+    document = index.documents[candidate.entry_number]
+    said = (document.title, document.excerpt, *document.keywords)
     candidate.unmet_details = [
-        word
-        for word in settings.detail_words
-        if word in text
-        and word not in entry.excerpt
-        and word not in entry.title
-        and not any(word in keyword for keyword in entry.keywords)
+        label
+        for label, words in settings.details.items()
+        if any(word in text for word in words)
+        and not any(
+            word in part
+            for word in (*words, *settings.detail_stated.get(label, ()))
+            for part in said
+        )
     ]
     detail_factor = settings.unmet_detail_factor if candidate.unmet_details else 1.0
-    candidate.score = (candidate.score + bonus) * candidate.region_factor * detail_factor
+    candidate.score = (candidate.score + bonus) * candidate.region_factor
+    candidate.score_before_details = candidate.score
+    candidate.score *= detail_factor
+
+
+def _content_words(
+    index: MatchIndex, text: str, spans: list[tuple[int, int]], settings: MatchingSettings
+) -> list[tuple[int, int, float]]:
+    """The question's specific words, each with how specific it is (0–1): what an answer found
+    only through its text must explain. Region names, filler and detail words are not counted:
+    the region factor and the detail check deal with them."""
+    words = []
+    total = general_total()
+    details = [w for group in settings.details.values() for w in group]
+    for start, end in spans:
+        word = text[start:end]
+        if (
+            end - start < 2
+            or word in index.region_names
+            or index.canonical.get(word) in index.filler
+            or any(detail in word or word in detail for detail in details)
+        ):
+            continue
+        specificity = math.log(total / max(1, general_frequency(word)))
+        weight = (specificity - COMMON_SPECIFICITY) / (RARE_SPECIFICITY - COMMON_SPECIFICITY)
+        if weight > 0:
+            words.append((start, end, min(1.0, weight)))
+    return words
+
+
+def _content_coverage(candidate: Candidate, content: list[tuple[int, int, float]]) -> float:
+    total = sum(weight for _, _, weight in content)
+    if total <= 0:
+        return 1.0
+    spans = [(t.hit.start, t.hit.end) for t in candidate.terms if t.points > 0]
+    explained = sum(
+        weight for start, end, weight in content if any(s < end and start < e for s, e in spans)
+    )
+    return explained / total
 
 
 def _region_factor(
@@ -332,7 +477,7 @@ def _region_factor(
 ) -> float:
     if not regions:
         return 1.0
-    region = index.knowledge.entries[entry_number].region
+    region = index.documents[entry_number].region
     if region in regions:
         return settings.region_boost
     if any(region in index.region_ancestors.get(named, ()) for named in regions):

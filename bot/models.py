@@ -11,7 +11,7 @@ import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -69,6 +69,10 @@ class Source(_Model):
     file: str | None = None
     url: str | None = None
     notes: str = ""
+    # The region the article is about; its passages get it unless they name a county.
+    region: str | None = None
+    # Where the item starts in a file shared with other items, when its title is not there.
+    begins_with: str | None = None
 
     @field_validator("date")
     @classmethod
@@ -134,7 +138,8 @@ class Entry(_Model):
     ]
     category: Text
     region: Text
-    keywords: list[str] = Field(min_length=1)
+    # Optional: an entry is also found through its title, excerpt and example questions.
+    keywords: list[str] = Field(default_factory=list)
     excerpt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     source: Text
     questions: list[Text] = Field(default_factory=list)
@@ -182,6 +187,8 @@ class Entry(_Model):
 class EntryRecord:
     """A validated entry: the same fields as ``Entry`` at a fraction of the memory (no pydantic
     bookkeeping per instance), which matters with 100k entries and two versions during a reload."""
+
+    kind: ClassVar[str] = "entry"
 
     id: str
     title: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import messages
 from bot.answers import Answer, AnswerItem, display_date
-from bot.loader import Knowledge
+from bot.index import MatchIndex
 from bot.matcher import MatchResult
 
 
@@ -19,6 +19,14 @@ def source_line(item: AnswerItem) -> str:
 
 def render_answer(answer: Answer, categories: list[str], no_answer_text: str) -> str:
     """An answer as a resident reads it in the console."""
+    if not answer.answered and answer.missing_detail and answer.suggestions:
+        lines = [
+            messages.MISSING_DETAIL.format(
+                detail=answer.missing_detail, title=answer.suggestions[0]
+            )
+        ]
+        lines += [f"  · {title}" for title in answer.suggestions]
+        return "\n".join(lines)
     if not answer.answered:
         lines = [no_answer_text]
         if answer.suggestions:
@@ -31,15 +39,16 @@ def render_answer(answer: Answer, categories: list[str], no_answer_text: str) ->
         f"【{best.title}】",
         best.excerpt,
         source_line(best),
-        f"{messages.REGION_LABEL}：{best.region}",
     ]
+    if best.region:
+        lines.append(f"{messages.REGION_LABEL}：{best.region}")
     if more:
         lines += ["", messages.MORE_ANSWERS_HEADER]
         lines += [f"  · {item.title}（{item.region}）" for item in more]
     return "\n".join(lines)
 
 
-def render_explanation(result: MatchResult, knowledge: Knowledge, top: int = 5) -> str:
+def render_explanation(result: MatchResult, index: MatchIndex, top: int = 5) -> str:
     """Why a question matched what it matched, for the clerk (``ask --explain``)."""
     lines = [
         f"question:    {result.query}",
@@ -56,36 +65,50 @@ def render_explanation(result: MatchResult, knowledge: Knowledge, top: int = 5) 
     if result.region_source:
         region_text += f" (from the {result.region_source})"
     lines.append(f"region:      {region_text}")
-    lines.append(f"cut-off:     {result.cutoff}")
+    lines.append(f"cut-off:     {result.cutoff} (passages: {result.passage_cutoff})")
     lines.append("")
     if not result.candidates:
         lines.append("no entry shares a term with the question")
     for rank, candidate in enumerate(result.candidates[:top], 1):
-        entry = knowledge.entries[candidate.entry_number]
+        document = index.documents[candidate.entry_number]
         lines.append(
-            f"{rank}. {entry.id} 「{entry.title}」 ({entry.region})  score {candidate.score:.2f}"
+            f"{rank}. [{document.kind}] {document.id} 「{document.title[:30]}」 "
+            f"({document.region or '-'})  score {candidate.score:.2f}"
         )
-        lines.append(f"   rules fired: {' | '.join(candidate.fired_rules)}")
+        lines.append(f"   rules fired: {' | '.join(candidate.fired_rules) or '-'}")
         parts = [
-            f"{t.canonical}({t.hit.kind}, weight {t.weight:.2f}) +{t.points:.2f}"
+            f"{t.canonical}({t.hit.kind}, {_evidence(t.via, t.text_tf)}, weight {t.weight:.2f})"
+            f" +{t.points:.2f}"
             for t in candidate.terms
         ]
         lines.append(f"   terms: {', '.join(parts)}")
+        details = f", asks for {'/'.join(candidate.unmet_details)} (not stated)"
         lines.append(
-            f"   keywords {candidate.keyword_points:.2f} + and-rules {candidate.rule_bonus:.2f}, "
-            f"coverage {candidate.coverage:.0%}, title similarity "
+            f"   evidence {candidate.keyword_points:.2f} + and-rules {candidate.rule_bonus:.2f}, "
+            f"coverage {candidate.coverage:.0%}, question words explained "
+            f"{candidate.content_coverage:.0%}, title similarity "
             f"{candidate.title_similarity:.0f}, region ×{candidate.region_factor:.2f}"
+            f"{details if candidate.unmet_details else ''}"
         )
     lines.append("")
-    lines.append(_verdict(result, knowledge))
+    lines.append(_verdict(result, index))
     return "\n".join(lines)
 
 
-def _verdict(result: MatchResult, knowledge: Knowledge) -> str:
+def _evidence(via: str, text_tf: float) -> str:
+    return "keyword rule" if via == "rule" else f"text, field tf {text_tf:.2f}"
+
+
+def _verdict(result: MatchResult, index: MatchIndex) -> str:
     if not result.candidates:
         return "verdict: not answered (nothing matched)"
     best = result.candidates[0]
-    entry = knowledge.entries[best.entry_number]
+    entry = index.documents[best.entry_number]
+    if result.missing_detail:
+        return (
+            f"verdict: not answered: the question asks for {result.missing_detail}, "
+            f"which {entry.id} does not state (offered as the first suggestion)"
+        )
     if result.answered:
         margin = ""
         if len(result.candidates) > 1:
@@ -96,7 +119,14 @@ def _verdict(result: MatchResult, knowledge: Knowledge) -> str:
         )
     if not best.has_specific_term:
         return f"verdict: not answered: {entry.id} matched only filler words"
+    if best.text_only and best.content_coverage < result.min_content_coverage:
+        return (
+            f"verdict: not answered: {entry.id} was found only through its text and explains "
+            f"{best.content_coverage:.0%} of the question's words "
+            f"(at least {result.min_content_coverage:.0%} needed)"
+        )
+    cutoff = result.passage_cutoff if best.passage else result.cutoff
     return (
         f"verdict: not answered: best score {best.score:.2f} ({entry.id}) is below the "
-        f"cut-off {result.cutoff}"
+        f"cut-off {cutoff}"
     )

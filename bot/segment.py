@@ -42,6 +42,11 @@ def general_frequency(word: str) -> int:
     return int(_base_tokenizer().FREQ.get(word, 0))
 
 
+def general_total() -> int:
+    """The sum of all frequencies in jieba's general dictionary."""
+    return int(_base_tokenizer().total)
+
+
 def is_function_word(word: str) -> bool:
     """True for the most frequent words of the general dictionary (没有, 可以, 什么 …)."""
     return general_frequency(word) >= FUNCTION_WORD_FREQ

@@ -96,16 +96,20 @@ class KnowledgeService:
 
     def _compose(self, index: MatchIndex, result: MatchResult) -> Answer:
         if not result.answered:
-            suggested = [index.knowledge.entries[n] for n in self._suggest(index, result)]
+            suggested = [index.documents[n] for n in self._suggest(index, result)]
             return Answer(
                 query=result.query,
                 answered=False,
-                suggestions=[entry.title for entry in suggested],
-                suggestion_ids=[entry.id for entry in suggested],
+                suggestions=[document.title for document in suggested],
+                suggestion_ids=[document.id for document in suggested],
+                missing_detail=result.missing_detail,
             )
-        floor = self.settings.secondary_ratio * self.settings.cutoff
+        ratio = self.settings.secondary_ratio
+        cutoffs = {False: self.settings.cutoff, True: self.settings.passage_cutoff}
         chosen = [result.candidates[0]] + [
-            c for c in result.candidates[1 : self.settings.max_answers] if c.score >= floor
+            c
+            for c in result.candidates[1 : self.settings.max_answers]
+            if c.score >= ratio * cutoffs[c.passage]
         ]
         return Answer(
             query=result.query,
@@ -114,15 +118,18 @@ class KnowledgeService:
         )
 
     def entry_answer(self, entry_id: str) -> AnswerItem | None:
-        """One entry as an answer (a tapped title), or None if it no longer exists."""
+        """One entry or passage as an answer (a tapped title), or None if it no longer exists."""
         index = self._index
         number = index.entry_numbers.get(entry_id)
-        return None if number is None else self._item(index, Candidate(number, [], []))
+        if number is None:
+            return None
+        return self._item(index, Candidate(number, [], [], passage=index.is_passage(number)))
 
     def _item(self, index: MatchIndex, candidate: Candidate) -> AnswerItem:
-        entry = index.knowledge.entries[candidate.entry_number]
+        entry = index.documents[candidate.entry_number]
         return AnswerItem(
             id=entry.id,
+            kind=entry.kind,
             title=entry.title,
             category=entry.category,
             region=entry.region,

@@ -98,7 +98,10 @@ class KeyDirectory:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
-        self.entries = {short_key(entry.id): entry.id for entry in knowledge.entries}
+        self.entries = {
+            short_key(document.id): document.id
+            for document in (*knowledge.entries, *knowledge.passages)
+        }
         self.categories = {short_key(name): name for name in knowledge.categories()}
         used = dict.fromkeys(entry.region for entry in knowledge.entries)
         self.regions = {short_key(name): name for name in used}

@@ -176,8 +176,13 @@ async def send_answer(
         return
     if answer.suggestion_ids:
         titled = list(zip(answer.suggestion_ids, answer.suggestions, strict=True))
+        text = messages.LOW_CONFIDENCE
+        if answer.missing_detail:
+            text = messages.MISSING_DETAIL.format(
+                detail=answer.missing_detail, title=answer.suggestions[0]
+            )
         await message.reply_html(
-            html.escape(messages.LOW_CONFIDENCE),
+            html.escape(text),
             reply_markup=render.entries_keyboard(titled, categories.inline_keyboard),
         )
         return

@@ -12,7 +12,7 @@ import pytest
 from bot.cli import main
 from tests.conftest import ROOT, write_knowledge
 
-ANSWER_KEYS = {"id", "title", "category", "region", "excerpt", "source", "score"}
+ANSWER_KEYS = {"id", "kind", "title", "category", "region", "excerpt", "source", "score"}
 
 
 def run_cli(
@@ -32,13 +32,14 @@ def test_ask_json_shape(kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     data = json.loads(out)
-    assert set(data) == {"query", "answered", "answers", "suggestions"}
+    assert set(data) == {"query", "answered", "answers", "suggestions", "missing_detail"}
     assert data["query"] == "幸福食堂" and data["answered"] is True
     assert 1 <= len(data["answers"]) <= 3
     first = data["answers"][0]
     assert set(first) == ANSWER_KEYS
     assert set(first["source"]) == {"id", "title", "publisher", "date"}
     assert first["id"] == "elderly-canteens" and isinstance(first["score"], float)
+    assert first["kind"] == "entry" and data["missing_detail"] is None
 
 
 def test_batch_keeps_order_and_junk_lines(kb_dir: Path) -> None:

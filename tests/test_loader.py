@@ -54,10 +54,6 @@ def test_unknown_source_names_file_entry_and_field(tmp_path: Path) -> None:
             'entry "home-renovation": keywords: must be a list',
         ),
         (
-            ('keywords = ["适老化改造", "老年人 改造", "养老"]', "keywords = []"),
-            'entry "home-renovation": keywords: must not be empty',
-        ),
-        (
             ('keywords = ["适老化改造", "老年人 改造", "养老"]', 'keywords = ["  "]'),
             'entry "home-renovation": keywords: empty keyword rule',
         ),
@@ -184,16 +180,13 @@ def test_unknown_region_and_synonym_in_two_groups(tmp_path: Path) -> None:
 
 
 def test_many_problems_reported_together(tmp_path: Path) -> None:
-    broken = (
-        ELDERLY.replace('source = "src-a"', 'source = "nope"', 1)
-        .replace('keywords = ["适老化改造", "老年人 改造", "养老"]', "keywords = []")
-        .replace('excerpt = "推动基本养老保险应保尽保。"', 'excerpt = "' + "保" * 500 + '"')
+    broken = ELDERLY.replace('source = "src-a"', 'source = "nope"', 1).replace(
+        'excerpt = "推动基本养老保险应保尽保。"', 'excerpt = "' + "保" * 500 + '"'
     )
     kb = write_knowledge(tmp_path, {"elderly.toml": broken, "jobs.toml": "[[entries]]\nid = 3\n"})
     problems = problems_of(kb)
     joined = "\n".join(problems)
     assert 'entry "elderly-canteens": source: unknown source "nope"' in joined
-    assert 'entry "home-renovation": keywords: must not be empty' in joined
     assert 'entry "pension-insurance": excerpt: too long (500 characters' in joined
     assert "jobs.toml: entry #1: id:" in joined
     assert "jobs.toml: entry #1: title: required field is missing" in joined
@@ -206,3 +199,93 @@ def test_fingerprints_change_with_content(tmp_path: Path) -> None:
     after = load_knowledge(kb).fingerprints
     changed = {k for k in before if before[k] != after[k]}
     assert changed == {"elderly-canteens"}
+
+
+def test_keywords_are_optional(tmp_path: Path) -> None:
+    kb = write_knowledge(
+        tmp_path,
+        {"elderly.toml": ELDERLY.replace('keywords = ["适老化改造", "老年人 改造", "养老"]', "")},
+    )
+    entry = next(e for e in load_knowledge(kb).entries if e.id == "home-renovation")
+    assert entry.keywords == ()
+
+
+NEWS_PAGE = """第一则报道的标题
+
+本报讯 11月25日，第一则报道写的是幸福食堂扩容提质的事情，全市新增配餐点二十个。这一句很短。
+
+第二则
+报道的标题
+
+本报讯 第二则报道讲的是襄垣县野生动物致害补偿保险，为农户发放赔款180余万元。
+
+日前,市民在潞州区图书馆内阅读学习,这是一则没有标题的图片新闻,图书馆藏书种类齐全。
+"""
+
+NEWS_SOURCES = """
+[[sources]]
+id = "item-one"
+title = "第一则报道的标题"
+publisher = "测试日报"
+date = "--11-25"
+file = "page.txt"
+region = "长治市"
+
+[[sources]]
+id = "item-two"
+title = "第二则——报道的标题"
+publisher = "测试日报"
+date = ""
+file = "page.txt"
+
+[[sources]]
+id = "item-photo"
+title = "图书馆（图片新闻）"
+publisher = "测试日报"
+date = ""
+file = "page.txt"
+begins_with = "日前,市民在潞州区图书馆"
+"""
+
+
+def test_passages_belong_to_the_news_item_they_stand_in(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "page.txt").write_text(NEWS_PAGE, encoding="utf-8")
+    sources = (kb / "sources.toml").read_text(encoding="utf-8")
+    (kb / "sources.toml").write_text(sources + NEWS_SOURCES, encoding="utf-8")
+    passages = [p for p in load_knowledge(kb).passages if p.excerpt in NEWS_PAGE]
+    by_source = {p.source: p for p in passages}
+    assert set(by_source) == {"item-one", "item-two", "item-photo"}
+    first = by_source["item-one"]
+    # Short sentences join the one before; the headline is no passage; ids count per source.
+    assert first.id == "item-one#1" and first.excerpt.endswith("这一句很短。")
+    assert first.region == "长治市" and first.title == "第一则报道的标题"
+    # A county named in the passage is its region; the title stands on two lines in the file.
+    assert by_source["item-two"].region == "襄垣县"
+    assert by_source["item-two"].excerpt.startswith("本报讯 第二则报道")
+    assert by_source["item-photo"].region == "潞州区"
+    assert all(NEWS_PAGE[p.start : p.end] == p.excerpt for p in passages)
+
+
+def test_a_news_item_that_cannot_be_found_is_reported(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "page.txt").write_text(NEWS_PAGE, encoding="utf-8")
+    sources = (kb / "sources.toml").read_text(encoding="utf-8")
+    broken = NEWS_SOURCES.replace('begins_with = "日前,市民在潞州区图书馆"', "")
+    (kb / "sources.toml").write_text(sources + broken, encoding="utf-8")
+    problems = "\n".join(problems_of(kb))
+    assert 'source "item-photo": title not found in' in problems
+    assert "begins_with" in problems
+
+
+def test_a_passage_an_entry_quotes_is_represented_by_the_entry(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    knowledge = load_knowledge(kb)
+    # The fixture's article holds two sentences, both quoted by entries: no passage is left.
+    assert knowledge.passages == ()
+    (kb / "articles" / "a.txt").write_text(
+        "扩容提质幸福食堂与配餐点。推进居家适老化改造。\n新建一座社区图书馆，藏书两万册，每天向居民开放。",
+        encoding="utf-8",
+    )
+    (passage,) = load_knowledge(kb).passages
+    assert passage.id == "src-a#2" and passage.excerpt.startswith("新建一座社区图书馆")

@@ -132,7 +132,7 @@ async def test_html_in_questions_and_knowledge_is_escaped(tmp_path: Path) -> Non
 
 
 async def test_low_confidence_and_no_answer(bot: Harness) -> None:
-    api = await bot.send("改造")
+    api = await bot.send("改造 护照 签证")  # only one word found, and only in a text
     sent = api.sent()[-1]
     assert sent["text"] == "我没有把握确定您问的是哪一项。您是不是想问："
     labels = [label for label, _ in bot.buttons(sent)]
@@ -347,10 +347,10 @@ async def remembering_bot(kb_dir: Path, tmp_path: Path) -> AsyncIterator[Harness
 
 
 async def test_questions_and_feedback_are_stored(remembering_bot: Harness) -> None:
-    api = await remembering_bot.send("幸福食堂 电话13912345678", user_id=3)
+    api = await remembering_bot.send("幸福食堂 我13912345678", user_id=3)
     store = remembering_bot.app.bot_data["store"]
     (query,) = store.rows("queries")
-    assert query["question"] == "幸福食堂 电话[手机号]" and query["answered"] == 1
+    assert query["question"] == "幸福食堂 我[手机号]" and query["answered"] == 1
     assert query["top_entry"] == "elderly-canteens" and query["top_category"] == "养老服务"
     unhelpful = dict(remembering_bot.buttons(api.sent()[-1]))["👎 没用"]
     await remembering_bot.tap(unhelpful, user_id=3)

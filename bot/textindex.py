@@ -1,0 +1,111 @@
+"""A field-weighted text index (BM25F) over what every entry and passage says.
+
+Keyword rules are the clerk's precise evidence; this index lets the title, the excerpt and the
+example questions of an entry (and the text of each passage) count as evidence too, so an entry
+is found by what it says. Terms are the words jieba finds in each field (with the knowledge's
+own words in its dictionary), mapped to their synonym group's canonical term, so questions and
+texts meet through the same normalisation, synonyms and typo repair.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.normalize import normalize
+from bot.segment import Segmenter, is_function_word
+
+# BM25F: field weights, term-frequency saturation and length normalisation. The title says what
+# an entry is about and is short, so one word of it counts double; a passage's paragraph is only
+# context (a sentence about "该图书馆" stands in the paragraph naming 潞城区图书馆).
+FIELD_WEIGHTS = {"title": 2.0, "excerpt": 1.0, "questions": 1.0, "paragraph": 0.3}
+K1 = 1.2
+B = 0.75
+MAX_TEXT_CHARS = 2000  # a field longer than this is indexed by its beginning
+MIN_TERM_CHARS = 2
+
+
+@dataclass
+class TextIndex:
+    """Term → (document numbers, BM25F-normalised weighted term frequencies)."""
+
+    postings: dict[str, tuple[array[int], array[float]]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    # Surface words of the texts, for finding them in questions.
+    vocabulary: set[str] = field(default_factory=set)
+
+    def saturated(self, tf: float) -> float:
+        """BM25's saturation of a normalised term frequency: 1.0 for one plain occurrence."""
+        return tf * (K1 + 1) / (K1 + tf)
+
+
+def build_text_index(
+    fields_of: Sequence[dict[str, str]],
+    segmenter: Segmenter,
+    canonical: Callable[[str], str],
+) -> TextIndex:
+    """Index the fields of each document (``fields_of[n]`` is document n's field → text)."""
+    index = TextIndex()
+    terms_of_text: dict[str, Counter[str]] = {}  # entries share excerpts: segment each text once
+
+    def terms(text: str) -> Counter[str]:
+        found = terms_of_text.get(text)
+        if found is None:
+            words = text_words(text, segmenter)
+            index.vocabulary.update(words)
+            found = Counter(canonical(word) for word in words)
+            terms_of_text[text] = found
+        return found
+
+    per_document = [
+        {name: terms(text) for name, text in fields.items() if text} for fields in fields_of
+    ]
+    average = _average_lengths(per_document)
+    weighted: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for number, fields in enumerate(per_document):
+        tf: dict[str, float] = defaultdict(float)
+        for name, counts in fields.items():
+            length = sum(counts.values())
+            norm = 1 - B + B * length / average[name]
+            for term, count in counts.items():
+                tf[term] += FIELD_WEIGHTS[name] * count / norm
+        for term, value in tf.items():
+            weighted[term].append((number, value))
+    total = max(1, len(fields_of))
+    for term, pairs in weighted.items():
+        index.postings[term] = (
+            array("i", [n for n, _ in pairs]),
+            array("f", [v for _, v in pairs]),
+        )
+        index.idf[term] = math.log(1 + total / len(pairs))
+    return index
+
+
+def text_words(text: str, segmenter: Segmenter) -> list[str]:
+    """The words of ``text`` worth indexing: jieba's tokens of 2+ characters that are not
+    function words, and the dictionary words inside longer tokens (基本失业保险 → 失业, 保险)."""
+    normalised = normalize(text, MAX_TEXT_CHARS)
+    words = []
+    for word in segmenter.words(normalised):
+        if len(word) < MIN_TERM_CHARS or is_function_word(word) or word.isdigit():
+            continue
+        words.append(word)
+        for size in range(2, len(word)):
+            for start in range(len(word) - size + 1):
+                part = word[start : start + size]
+                if segmenter.is_dictionary_word(part) and not is_function_word(part):
+                    words.append(part)
+    return words
+
+
+def _average_lengths(per_document: list[dict[str, Counter[str]]]) -> dict[str, float]:
+    totals: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
+    for fields in per_document:
+        for name, terms in fields.items():
+            totals[name] += sum(terms.values())
+            counts[name] += 1
+    return {name: max(1.0, totals[name] / counts[name]) for name in totals}
