@@ -77,11 +77,13 @@ DEFAULT_FILLER_WORDS = [
 # listed with the words that ask for it; a text holding any of them (or a word of ``stated``)
 # speaks of that detail.
 DEFAULT_DETAILS: dict[str, list[str]] = {
-    "门票价格": ["门票", "票价", "几钱一张"],
+    "门票价格": ["门票多少", "门票价格", "门票几", "门票要", "门票贵", "票价", "几钱一张"],
     "费用": [
         "多少钱",
-        "费用",
+        "费用多少",
+        "费用是多少",
         "收费",
+        "收多少",
         "要钱",
         "花钱",
         "价格",
@@ -144,9 +146,11 @@ DEFAULT_DETAILS: dict[str, list[str]] = {
 }
 # Words in a text that state a detail although they do not name it (a fee of 0 is 免费).
 DEFAULT_DETAIL_STATED: dict[str, list[str]] = {
-    "费用": ["免费", "元"],
+    "费用": ["免费"],
     "门票价格": ["免费"],
 }
+# Details an amount per unit states (每户1.08万元).
+DEFAULT_AMOUNT_DETAILS = ["费用", "门票价格", "补偿标准", "工资待遇"]
 
 
 class _Section(BaseModel):
@@ -172,6 +176,7 @@ class MatchingSettings(_Section):
     filler_words: list[str] = Field(default_factory=lambda: list(DEFAULT_FILLER_WORDS))
     details: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_DETAILS))
     detail_stated: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_DETAIL_STATED))
+    amount_details: list[str] = Field(default_factory=lambda: list(DEFAULT_AMOUNT_DETAILS))
     unmet_detail_factor: float = Field(default=0.6, gt=0, le=1)
     # A passage (a sentence of an article no clerk curated) needs clearer evidence.
     passage_cutoff: float = Field(default=4.0, ge=0)

@@ -142,14 +142,15 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
         lambda word: canonical.get(word, word),
     )
     # The texts' own words are terms too: found in questions, and repaired when mistyped, except
-    # everyday words (真的, 还是): a question's 镇的 is not a typo of them.
+    # everyday words (真的, 还是: a question's 镇的 is not a typo of them) and two-character
+    # words, whose homophones are mostly other words (四级 is not 四季).
     text_only = index.text.vocabulary - canonical.keys()
     for word in text_only:
         canonical[word] = word
         index.surface_prefixes.update(word[:n] for n in range(1, len(word) + 1))
     index.term_chars = frozenset("".join(canonical))
     index.known_words = set(user_words) | index.text.vocabulary
-    everyday = {word for word in text_only if index.segmenter.is_common_word(word)}
+    everyday = {word for word in text_only if len(word) < 3 or index.segmenter.is_common_word(word)}
     _add_fuzzy_keys(index, everyday)
     _add_title_bigrams(index)
     return index

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -39,8 +40,12 @@ PASSAGE_FACTOR = 0.9
 # Content words: how specific a word of the question is, from its frequency in jieba's general
 # dictionary (ln(total / frequency)): at or below COMMON_SPECIFICITY it is everyday language
 # (问问, 想, 情况), at or above RARE_SPECIFICITY a word that names a thing (公租房, 护照).
+# An amount per person, household, unit or year (每年每户1.08万元, 每亩补贴100元) states a fee, a
+# standard or a wage; a total (发放赔款180余万元) does not.
+AMOUNT = re.compile(r"每[^。；，,]{0,8}?\d[\d.]*\s*[万千百]?元")
 COMMON_SPECIFICITY = 8.0
 RARE_SPECIFICITY = 13.0
+REGION_NAME_WEIGHT = 0.5
 
 
 @dataclass
@@ -418,17 +423,15 @@ def _score_title_and_region(
     candidate.title_similarity = similarity
     bonus = max(0.0, similarity - TITLE_FLOOR) / (100 - TITLE_FLOOR) * TITLE_WEIGHT
     candidate.region_factor = _region_factor(index, candidate.entry_number, regions, settings)
+    # Only what the resident reads counts: the keywords say how residents ask, not what is known.
     document = index.documents[candidate.entry_number]
-    said = (document.title, document.excerpt, *document.keywords)
+    said = document.title + "\n" + document.excerpt
     candidate.unmet_details = [
         label
         for label, words in settings.details.items()
         if any(word in text for word in words)
-        and not any(
-            word in part
-            for word in (*words, *settings.detail_stated.get(label, ()))
-            for part in said
-        )
+        and not any(word in said for word in (*words, *settings.detail_stated.get(label, ())))
+        and not (label in settings.amount_details and AMOUNT.search(said))
     ]
     detail_factor = settings.unmet_detail_factor if candidate.unmet_details else 1.0
     candidate.score = (candidate.score + bonus) * candidate.region_factor
@@ -440,8 +443,9 @@ def _content_words(
     index: MatchIndex, text: str, spans: list[tuple[int, int]], settings: MatchingSettings
 ) -> list[tuple[int, int, float]]:
     """The question's specific words, each with how specific it is (0–1): what an answer found
-    only through its text must explain. Region names, filler and detail words are not counted:
-    the region factor and the detail check deal with them."""
+    only through its text must explain. Filler and detail words are not counted (the detail
+    check deals with those); a region name counts half: it places the question, the region
+    factor ranks by it, but "长治 + a word of no measure" is no question about 长治's measures."""
     words = []
     total = general_total()
     details = [w for group in settings.details.values() for w in group]
@@ -449,13 +453,14 @@ def _content_words(
         word = text[start:end]
         if (
             end - start < 2
-            or word in index.region_names
             or index.canonical.get(word) in index.filler
             or any(detail in word or word in detail for detail in details)
         ):
             continue
         specificity = math.log(total / max(1, general_frequency(word)))
         weight = (specificity - COMMON_SPECIFICITY) / (RARE_SPECIFICITY - COMMON_SPECIFICITY)
+        if word in index.region_names:
+            weight = REGION_NAME_WEIGHT
         if weight > 0:
             words.append((start, end, min(1.0, weight)))
     return words
