@@ -69,6 +69,65 @@ DEFAULT_FILLER_WORDS = [
     "上面",
     "这块",
 ]
+# How residents frame a question (搞了个啥, 想问问, 具体啥意思): words that say a question is
+# being asked, not what it is about. They weigh nothing when an answer found only through its
+# text is checked against the question's words.
+DEFAULT_QUESTION_WORDS = [
+    "搞了个",
+    "搞个",
+    "弄了个",
+    "弄个",
+    "咋弄",
+    "怎么弄",
+    "咋整",
+    "咋办",
+    "咋说",
+    "咋回事",
+    "怎么回事",
+    "啥意思",
+    "什么意思",
+    "哪些方面",
+    "哪方面",
+    "什么样",
+    "啥样",
+    "哪几个",
+    "哪几项",
+    "什么",
+    "想问",
+    "想问问",
+    "问问",
+    "请问",
+    "打听",
+    "讲讲",
+    "说说",
+    "介绍",
+    "了解",
+    "具体",
+    "打算",
+    "名堂",
+    "凭啥",
+    "听说",
+    "到底",
+    "一下",
+    "咱们",
+    "俺们",
+    "我们",
+    "这边",
+    "那边",
+    "现在",
+    "以后",
+    "今后",
+    "将来",
+    "准备",
+    "要求",
+    "方面",
+    "做些",
+    "干啥",
+    "干什么",
+    "靠什么",
+    "为啥",
+    "为什么",
+]
 
 
 # A question asking for one of these details (documents, fees, contacts, procedures …) is only
@@ -111,6 +170,9 @@ DEFAULT_DETAILS: dict[str, list[str]] = {
         "补办",
         "开户",
         "报修",
+        "怎么退",
+        "如何退",
+        "怎么买",
     ],
     "报名方式": ["怎么报名", "咋报名", "在哪报名", "去哪报名", "哪里报名", "去哪里报名"],
     "申请条件": ["申请条件", "什么条件", "啥条件", "资格", "符合条件"],
@@ -174,6 +236,7 @@ class MatchingSettings(_Section):
     region_boost: float = Field(default=1.5, ge=1)
     other_region_factor: float = Field(default=0.6, gt=0, le=1)
     filler_words: list[str] = Field(default_factory=lambda: list(DEFAULT_FILLER_WORDS))
+    question_words: list[str] = Field(default_factory=lambda: list(DEFAULT_QUESTION_WORDS))
     details: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_DETAILS))
     detail_stated: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_DETAIL_STATED))
     amount_details: list[str] = Field(default_factory=lambda: list(DEFAULT_AMOUNT_DETAILS))
@@ -181,7 +244,7 @@ class MatchingSettings(_Section):
     # A passage (a sentence of an article no clerk curated) needs clearer evidence.
     passage_cutoff: float = Field(default=4.0, ge=0)
     # Share of the question's specific words an answer found only through text must explain.
-    min_content_coverage: float = Field(default=0.65, ge=0, le=1)
+    min_content_coverage: float = Field(default=0.6, ge=0, le=1)
 
 
 class MessageSettings(_Section):

@@ -21,6 +21,7 @@ from bot.index import MatchIndex
 from bot.normalize import normalize
 from bot.segment import general_frequency, general_total
 from bot.terms import Hit, find_regions, find_terms
+from bot.textindex import K1
 
 NESTED_FACTOR = 0.3
 # Share of the keyword score kept by an entry that explains none of the rest of the question.
@@ -32,6 +33,7 @@ RERANK_DEPTH = 10  # candidates whose title similarity is computed
 POSTINGS_BUDGET = 600  # entry lookups per question, whatever the size of the knowledge
 MAX_CANDIDATES = 25  # entries checked rule by rule per question
 TEXT_POSTINGS_BUDGET = 600  # the same bound for the text index's postings
+MAX_TEXT_CANDIDATES = 10  # documents found only through their text, checked per question
 # A word found in an entry's or passage's text counts this share of what a keyword rule gives:
 # the rules are the clerk's precise evidence, the texts say many things in passing.
 TEXT_FACTOR = 0.8
@@ -40,9 +42,11 @@ PASSAGE_FACTOR = 0.9
 # Content words: how specific a word of the question is, from its frequency in jieba's general
 # dictionary (ln(total / frequency)): at or below COMMON_SPECIFICITY it is everyday language
 # (问问, 想, 情况), at or above RARE_SPECIFICITY a word that names a thing (公租房, 护照).
-# An amount per person, household, unit or year (每年每户1.08万元, 每亩补贴100元) states a fee, a
-# standard or a wage; a total (发放赔款180余万元) does not.
-AMOUNT = re.compile(r"每[^。；，,]{0,8}?\d[\d.]*\s*[万千百]?元")
+# An amount per person, household or unit (每年每户1.08万元, 每亩补贴100元) states a fee, a
+# standard or a wage; a total (发放赔款180余万元, 每年增收760万元) does not.
+AMOUNT = re.compile(
+    r"每(?:户|人|亩|月|平方米|斤|张|次|名|位|个)[^。；，,]{0,6}?\d[\d.]*\s*[万千百]?元"
+)
 COMMON_SPECIFICITY = 8.0
 RARE_SPECIFICITY = 13.0
 REGION_NAME_WEIGHT = 0.5
@@ -137,7 +141,13 @@ def match(
     }
     candidates = _fire_rules(index, best_hits, vetoed)
     # Words asking for a detail (多少钱, 电话) say what is wanted, not which text holds it.
-    topic_hits = {t: h for t, h in best_hits.items() if not _asks_detail(h, text, settings)}
+    asked = _asked_details(text, settings)
+    detail_spans = [span for spans_of_label in asked.values() for span in spans_of_label]
+    topic_hits = {
+        t: h
+        for t, h in best_hits.items()
+        if not any(s < h.end and h.start < e for s, e in detail_spans)
+    }
     candidates = _add_text_evidence(index, topic_hits, candidates, vetoed)
     for candidate in candidates:
         _score_terms(candidate, index)
@@ -146,10 +156,11 @@ def match(
         _score_keywords(candidate, index, total_points)
     candidates.sort(key=lambda c: c.score, reverse=True)
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
-    content = _content_words(index, text, spans, settings)
+    content = _content_words(index, text, spans, detail_spans, set(settings.question_words))
     for candidate in islice(candidates, RERANK_DEPTH):
-        _score_title_and_region(candidate, index, text, regions, settings)
-        candidate.content_coverage = _content_coverage(candidate, content)
+        _score_title_and_region(candidate, index, text, regions, asked, settings)
+        if candidate.text_only:
+            candidate.content_coverage = _content_coverage(candidate, content)
     # Equal scores (two entries sharing their keywords): the title closer to the question wins.
     candidates.sort(key=lambda c: (c.score, c.title_similarity, -c.entry_number), reverse=True)
 
@@ -180,16 +191,16 @@ def match(
     )
 
 
-def _asks_detail(hit: Hit, text: str, settings: MatchingSettings) -> bool:
-    """True when the hit lies inside a word of the question that asks for a detail."""
-    for words in settings.details.values():
+def _asked_details(text: str, settings: MatchingSettings) -> dict[str, list[tuple[int, int]]]:
+    """The details the question asks for, each with where its words stand in the question."""
+    asked: dict[str, list[tuple[int, int]]] = {}
+    for label, words in settings.details.items():
         for word in words:
             start = text.find(word)
             while start >= 0:
-                if start < hit.end and hit.start < start + len(word):
-                    return True
+                asked.setdefault(label, []).append((start, start + len(word)))
                 start = text.find(word, start + 1)
-    return False
+    return asked
 
 
 def _clear_enough(
@@ -274,42 +285,35 @@ def _add_text_evidence(
     Postings of the rarest terms come first, within TEXT_POSTINGS_BUDGET, and at most
     MAX_CANDIDATES text-only documents are kept: the cost does not grow with the knowledge.
     """
-    postings = index.text.postings
-    terms = sorted((t for t in hits if t in postings), key=lambda t: len(postings[t][0]))
-    frequencies: dict[int, dict[str, float]] = {}
+    text = index.text
+    postings, frequencies, text_of = text.postings, text.frequencies, text.text_of
+    terms = sorted((t for t in hits if t in postings), key=lambda t: len(postings[t]))
     bound: dict[int, float] = {}
     scanned = 0
     for term in terms:
-        numbers, tfs = postings[term]
+        numbers = postings[term]
         if scanned and scanned + len(numbers) > TEXT_POSTINGS_BUDGET:
             break  # this and every later term is common: it says little about any document
+        if len(numbers) > TEXT_POSTINGS_BUDGET:
+            numbers = numbers[:TEXT_POSTINGS_BUDGET]
         weight = index.text_weight(term) * hits[term].quality
-        for number, tf in zip(
-            numbers[:TEXT_POSTINGS_BUDGET], tfs[:TEXT_POSTINGS_BUDGET], strict=True
-        ):
-            frequencies.setdefault(number, {})[term] = tf
-            bound[number] = bound.get(number, 0.0) + weight * index.text.saturated(tf)
+        for number in numbers:
+            tf = frequencies[text_of[number]][term]
+            # BM25's saturation, inlined: this loop runs for every posting.
+            bound[number] = bound.get(number, 0.0) + weight * tf * (K1 + 1) / (K1 + tf)
         scanned += len(numbers)
+    found = [t for t in hits if t in postings]
     by_number = {c.entry_number: c for c in candidates}
-    for number, candidate in by_number.items():
-        for term, tf in frequencies.get(number, {}).items():
-            candidate.terms.append(
-                TermScore(term, hits[term], index.text_weight(term), 0.0, "text", tf)
-            )
     text_only = [n for n in bound if n not in by_number and n not in vetoed]
-    for number in heapq.nlargest(MAX_CANDIDATES, text_only, key=bound.__getitem__):
-        terms_of = frequencies[number]
-        candidates.append(
-            Candidate(
-                entry_number=number,
-                fired_rules=[],
-                terms=[
-                    TermScore(t, hits[t], index.text_weight(t), 0.0, "text", tf)
-                    for t, tf in sorted(terms_of.items())
-                ],
-                passage=index.is_passage(number),
-            )
-        )
+    chosen = heapq.nlargest(MAX_TEXT_CANDIDATES, text_only, key=bound.__getitem__)
+    candidates += [Candidate(n, [], [], passage=index.is_passage(n)) for n in chosen]
+    for candidate in candidates:
+        table = frequencies[text_of[candidate.entry_number]]
+        candidate.terms += [
+            TermScore(t, hits[t], index.text_weight(t), 0.0, "text", table[t])
+            for t in found
+            if t in table
+        ]
     return candidates
 
 
@@ -416,6 +420,7 @@ def _score_title_and_region(
     index: MatchIndex,
     text: str,
     regions: list[str],
+    asked: dict[str, list[tuple[int, int]]],
     settings: MatchingSettings,
 ) -> None:
     title = index.titles[candidate.entry_number]
@@ -428,9 +433,11 @@ def _score_title_and_region(
     said = document.title + "\n" + document.excerpt
     candidate.unmet_details = [
         label
-        for label, words in settings.details.items()
-        if any(word in text for word in words)
-        and not any(word in said for word in (*words, *settings.detail_stated.get(label, ())))
+        for label in asked
+        if not any(
+            word in said
+            for word in (*settings.details[label], *settings.detail_stated.get(label, ()))
+        )
         and not (label in settings.amount_details and AMOUNT.search(said))
     ]
     detail_factor = settings.unmet_detail_factor if candidate.unmet_details else 1.0
@@ -440,7 +447,11 @@ def _score_title_and_region(
 
 
 def _content_words(
-    index: MatchIndex, text: str, spans: list[tuple[int, int]], settings: MatchingSettings
+    index: MatchIndex,
+    text: str,
+    spans: list[tuple[int, int]],
+    detail_spans: list[tuple[int, int]],
+    question_words: set[str],
 ) -> list[tuple[int, int, float]]:
     """The question's specific words, each with how specific it is (0–1): what an answer found
     only through its text must explain. Filler and detail words are not counted (the detail
@@ -448,13 +459,13 @@ def _content_words(
     factor ranks by it, but "长治 + a word of no measure" is no question about 长治's measures."""
     words = []
     total = general_total()
-    details = [w for group in settings.details.values() for w in group]
     for start, end in spans:
         word = text[start:end]
         if (
             end - start < 2
+            or word in question_words
             or index.canonical.get(word) in index.filler
-            or any(detail in word or word in detail for detail in details)
+            or any(s < end and start < e for s, e in detail_spans)
         ):
             continue
         specificity = math.log(total / max(1, general_frequency(word)))

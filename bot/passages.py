@@ -19,8 +19,9 @@ MAX_PASSAGE_CHARS = MAX_EXCERPT_CHARS
 MIN_SENTENCE_CHARS = 30
 # A paragraph this short without a full stop is a headline or a byline, not a statement.
 HEADLINE_CHARS = 60
-# A passage that overlaps a curated excerpt by this share is represented by that entry.
-REPRESENTED_SHARE = 0.5
+# A passage this much of which curated excerpts quote is represented by their entries; one
+# they quote only in part (a clause of a long sentence) stays, so the rest can be found.
+REPRESENTED_SHARE = 0.8
 
 _SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』）)]*")
 _CLAUSE_END = re.compile(r"[；;，,、]")
@@ -116,13 +117,11 @@ def split_item(
 
 
 def represented(passage: Passage, excerpt_spans: list[tuple[int, int]]) -> bool:
-    """True when a curated excerpt quotes most of this passage (the entry stands for it)."""
-    length = passage.end - passage.start
+    """True when curated excerpts quote most of this passage (their entries stand for it)."""
+    quoted = set()
     for start, end in excerpt_spans:
-        overlap = min(end, passage.end) - max(start, passage.start)
-        if overlap > 0 and overlap >= REPRESENTED_SHARE * min(length, end - start):
-            return True
-    return False
+        quoted.update(range(max(start, passage.start), min(end, passage.end)))
+    return len(quoted) >= REPRESENTED_SHARE * (passage.end - passage.start)
 
 
 def excerpt_spans(text: str, excerpt: str) -> list[tuple[int, int]]:

@@ -30,12 +30,22 @@ MIN_TERM_CHARS = 2
 
 @dataclass
 class TextIndex:
-    """Term → (document numbers, BM25F-normalised weighted term frequencies)."""
+    """Term → the documents whose fields hold it, with BM25F-normalised term frequencies.
 
-    postings: dict[str, tuple[array[int], array[float]]] = field(default_factory=dict)
+    Documents with the same field texts (entries sharing an excerpt and title) share one
+    frequency table, so the index grows with what is said, not with how often it is repeated.
+    """
+
+    postings: dict[str, array[int]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     # Surface words of the texts, for finding them in questions.
     vocabulary: set[str] = field(default_factory=set)
+    text_of: array[int] = field(default_factory=lambda: array("i"))  # document → its texts
+    frequencies: list[dict[str, float]] = field(default_factory=list)  # texts → term → tf
+
+    def frequency(self, number: int, term: str) -> float:
+        """The normalised, field-weighted frequency of ``term`` in document ``number``."""
+        return self.frequencies[self.text_of[number]].get(term, 0.0)
 
     def saturated(self, tf: float) -> float:
         """BM25's saturation of a normalised term frequency: 1.0 for one plain occurrence."""
@@ -60,27 +70,34 @@ def build_text_index(
             terms_of_text[text] = found
         return found
 
-    per_document = [
-        {name: terms(text) for name, text in fields.items() if text} for fields in fields_of
-    ]
-    average = _average_lengths(per_document)
-    weighted: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for number, fields in enumerate(per_document):
+    key_of: dict[tuple[tuple[str, str], ...], int] = {}
+    distinct: list[dict[str, Counter[str]]] = []
+    uses: list[int] = []
+    for fields in fields_of:
+        key = tuple((name, text) for name, text in fields.items() if text)
+        number = key_of.get(key)
+        if number is None:
+            number = key_of[key] = len(distinct)
+            distinct.append({name: terms(text) for name, text in key})
+            uses.append(0)
+        uses[number] += 1
+        index.text_of.append(number)
+    average = _average_lengths(distinct, uses)
+    for fields in distinct:
         tf: dict[str, float] = defaultdict(float)
         for name, counts in fields.items():
-            length = sum(counts.values())
-            norm = 1 - B + B * length / average[name]
+            norm = 1 - B + B * sum(counts.values()) / average[name]
             for term, count in counts.items():
                 tf[term] += FIELD_WEIGHTS[name] * count / norm
-        for term, value in tf.items():
-            weighted[term].append((number, value))
+        index.frequencies.append(dict(tf))
+    postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
+    terms_of_key = [list(tf) for tf in index.frequencies]
+    for number, key in enumerate(index.text_of):
+        for term in terms_of_key[key]:
+            postings[term].append(number)
     total = max(1, len(fields_of))
-    for term, pairs in weighted.items():
-        index.postings[term] = (
-            array("i", [n for n, _ in pairs]),
-            array("f", [v for _, v in pairs]),
-        )
-        index.idf[term] = math.log(1 + total / len(pairs))
+    index.postings = dict(postings)
+    index.idf = {term: math.log(1 + total / len(numbers)) for term, numbers in postings.items()}
     return index
 
 
@@ -101,11 +118,11 @@ def text_words(text: str, segmenter: Segmenter) -> list[str]:
     return words
 
 
-def _average_lengths(per_document: list[dict[str, Counter[str]]]) -> dict[str, float]:
+def _average_lengths(distinct: list[dict[str, Counter[str]]], uses: list[int]) -> dict[str, float]:
     totals: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
-    for fields in per_document:
+    for fields, used in zip(distinct, uses, strict=True):
         for name, terms in fields.items():
-            totals[name] += sum(terms.values())
-            counts[name] += 1
+            totals[name] += sum(terms.values()) * used
+            counts[name] += used
     return {name: max(1.0, totals[name] / counts[name]) for name in totals}
