@@ -1,6 +1,7 @@
 """Command line: ``python -m bot <command>`` (the same as ``bot <command>``).
 
-Commands: ``ask``, ``chat`` (the default), ``validate``, ``kb test``, ``kb lint``. Every command
+Commands: ``ask``, ``chat`` (the default), ``run``, ``report``, ``export-unanswered``, ``bench``,
+``validate``, ``kb test``, ``kb lint``. Every command
 takes ``--config`` and ``--knowledge`` after its name. Errors become one-line messages, never
 tracebacks.
 """
@@ -97,7 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     kb_commands.add_parser(
         "test", parents=[common], help="every example question must retrieve its own entry"
     )
-    kb_commands.add_parser("lint", parents=[common], help="advisory checks of the knowledge")
+    kb_lint = kb_commands.add_parser(
+        "lint", parents=[common], help="advisory checks of the knowledge"
+    )
+    kb_lint.add_argument(
+        "--passages",
+        action="store_true",
+        help="list passages that answer example questions but belong to no entry",
+    )
     return parser
 
 
@@ -122,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "ask":
             return ask_command(config, args)
         if command == "kb":
-            return kb_command(config, args.kb_command)
+            return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if getattr(args, "db", None):
             config.storage.path = Path(args.db)
         if command == "run":
@@ -267,9 +275,10 @@ def validate_command(config: Config, directory: str | None) -> int:
     return EXIT_OK
 
 
-def kb_command(config: Config, action: str) -> int:
-    """``kb test``: exit 1 when an example question misses; ``kb lint``: warnings, exit 0."""
-    from bot.kbcheck import lint, run_examples
+def kb_command(config: Config, action: str, passages: bool = False) -> int:
+    """``kb test``: exit 1 when an example question misses; ``kb lint``: warnings, exit 0;
+    ``kb lint --passages``: the uncurated passages that answer example questions."""
+    from bot.kbcheck import lint, run_examples, uncurated_passages
 
     service = KnowledgeService(config.knowledge.dir, config.matching)
     if action == "test":
@@ -278,6 +287,10 @@ def kb_command(config: Config, action: str) -> int:
             print(failure.describe())
         print(f"{total} example questions, {total - len(failures)} passed, {len(failures)} failed")
         return EXIT_PROBLEMS if failures else EXIT_OK
+    if passages:
+        for line in uncurated_passages(service):
+            print(line)
+        return EXIT_OK
     warnings = lint(service)
     for warning in warnings:
         print(f"warning: {warning}")

@@ -50,6 +50,9 @@ AMOUNT = re.compile(
 COMMON_SPECIFICITY = 8.0
 RARE_SPECIFICITY = 13.0
 REGION_NAME_WEIGHT = 0.5
+# Above this many times the cut-off, the share of the question an answer must explain falls
+# in proportion to the score.
+STRONG_EVIDENCE = 2.0
 
 
 @dataclass
@@ -149,8 +152,10 @@ def match(
         if not any(s < h.end and h.start < e for s, e in detail_spans)
     }
     candidates = _add_text_evidence(index, topic_hits, candidates, vetoed)
+    # A text's word inside a longer term of the question (人员 in 特困人员) is part of that term.
+    exact_hits = [h for h in best_hits.values() if h.kind in ("exact", "synonym")]
     for candidate in candidates:
-        _score_terms(candidate, index)
+        _score_terms(candidate, index, exact_hits)
     total_points = _question_points(candidates)
     for candidate in candidates:
         _score_keywords(candidate, index, total_points)
@@ -214,7 +219,12 @@ def _clear_enough(
         return False
     if details and candidate.unmet_details:
         return False
-    return not candidate.text_only or candidate.content_coverage >= settings.min_content_coverage
+    if not candidate.text_only:
+        return True
+    # Strong evidence needs less of the question explained: a long story around one clear
+    # topic ("我腿脚不好…有专门的招聘会吗") is still about that topic.
+    required = settings.min_content_coverage * min(1.0, STRONG_EVIDENCE * cutoff / score)
+    return candidate.content_coverage >= required
 
 
 def _best_hit_per_term(hits: list[Hit]) -> dict[str, Hit]:
@@ -317,7 +327,7 @@ def _add_text_evidence(
     return candidates
 
 
-def _score_terms(candidate: Candidate, index: MatchIndex) -> None:
+def _score_terms(candidate: Candidate, index: MatchIndex, question_hits: list[Hit]) -> None:
     """Each term's points: what its keyword rule gives, or what the text gives, the stronger.
 
     A term both a rule and the text hold keeps the rule's points: the same word said twice is
@@ -340,7 +350,8 @@ def _score_terms(candidate: Candidate, index: MatchIndex) -> None:
             merged[term.canonical] = term
     hits = [term.hit for term in merged.values()]
     for term in merged.values():
-        if _nested(term.hit, hits):
+        others = question_hits if term.via == "text" else hits
+        if _nested(term.hit, others):
             term.points *= NESTED_FACTOR
     candidate.terms = sorted(merged.values(), key=lambda t: t.canonical)
 
@@ -482,8 +493,11 @@ def _content_coverage(candidate: Candidate, content: list[tuple[int, int, float]
     if total <= 0:
         return 1.0
     spans = [(t.hit.start, t.hit.end) for t in candidate.terms if t.points > 0]
+    # A word is explained by a term covering more than half of it (人员 does not explain 特困人员).
     explained = sum(
-        weight for start, end, weight in content if any(s < end and start < e for s, e in spans)
+        weight
+        for start, end, weight in content
+        if any(2 * (min(e, end) - max(s, start)) > end - start for s, e in spans)
     )
     return explained / total
 

@@ -106,10 +106,13 @@ class KnowledgeService:
             )
         ratio = self.settings.secondary_ratio
         cutoffs = {False: self.settings.cutoff, True: self.settings.passage_cutoff}
+        minimum = self.settings.min_content_coverage
         chosen = [result.candidates[0]] + [
             c
             for c in result.candidates[1 : self.settings.max_answers]
             if c.score >= ratio * cutoffs[c.passage]
+            and not c.unmet_details
+            and (not c.text_only or c.content_coverage >= minimum)
         ]
         return Answer(
             query=result.query,
