@@ -34,6 +34,8 @@ POSTINGS_BUDGET = 600  # entry lookups per question, whatever the size of the kn
 MAX_CANDIDATES = 25  # entries checked rule by rule per question
 TEXT_POSTINGS_BUDGET = 600  # the same bound for the text index's postings
 MAX_TEXT_CANDIDATES = 10  # documents found only through their text, checked per question
+COMMON_TEXT_SHARE = 0.2  # a word in more of the texts than this finds no new candidates,
+COMMON_TEXT_FLOOR = 50  # unless it is in fewer texts than this (a small knowledge base)
 # A word found in an entry's or passage's text counts this share of what a keyword rule gives:
 # the rules are the clerk's precise evidence, the texts say many things in passing.
 TEXT_FACTOR = 0.8
@@ -293,29 +295,39 @@ def _add_text_evidence(
     documents whose text holds the question's words although no rule fired for them.
 
     Postings of the rarest terms come first, within TEXT_POSTINGS_BUDGET, and at most
-    MAX_CANDIDATES text-only documents are kept: the cost does not grow with the knowledge.
+    MAX_TEXT_CANDIDATES text-only documents are kept: the cost does not grow with the knowledge.
     """
     text = index.text
     postings, frequencies, text_of = text.postings, text.frequencies, text.text_of
-    terms = sorted((t for t in hits if t in postings), key=lambda t: len(postings[t]))
-    bound: dict[int, float] = {}
+    # Filler and words most texts share find no new candidates (they still count for those found).
+    common = max(COMMON_TEXT_FLOOR, COMMON_TEXT_SHARE * len(frequencies))
+    terms = sorted(
+        (t for t in hits if t in postings and t not in index.filler and len(postings[t]) <= common),
+        key=lambda t: len(postings[t]),
+    )
+    bound: dict[int, float] = {}  # text number → what its words could give
     scanned = 0
     for term in terms:
         numbers = postings[term]
         if scanned and scanned + len(numbers) > TEXT_POSTINGS_BUDGET:
-            break  # this and every later term is common: it says little about any document
+            break  # this and every later term is common: it says little about any text
         if len(numbers) > TEXT_POSTINGS_BUDGET:
             numbers = numbers[:TEXT_POSTINGS_BUDGET]
         weight = index.text_weight(term) * hits[term].quality
         for number in numbers:
-            tf = frequencies[text_of[number]][term]
+            tf = frequencies[number][term]
             # BM25's saturation, inlined: this loop runs for every posting.
             bound[number] = bound.get(number, 0.0) + weight * tf * (K1 + 1) / (K1 + tf)
         scanned += len(numbers)
     found = [t for t in hits if t in postings]
-    by_number = {c.entry_number: c for c in candidates}
-    text_only = [n for n in bound if n not in by_number and n not in vetoed]
-    chosen = heapq.nlargest(MAX_TEXT_CANDIDATES, text_only, key=bound.__getitem__)
+    taken = {c.entry_number for c in candidates} | vetoed
+    chosen: list[int] = []
+    for number in heapq.nlargest(MAX_TEXT_CANDIDATES, bound, key=bound.__getitem__):
+        for document in text.documents_of[number]:
+            if len(chosen) == MAX_TEXT_CANDIDATES:
+                break
+            if document not in taken:
+                chosen.append(document)
     candidates += [Candidate(n, [], [], passage=index.is_passage(n)) for n in chosen]
     for candidate in candidates:
         table = frequencies[text_of[candidate.entry_number]]

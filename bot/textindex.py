@@ -30,18 +30,19 @@ MIN_TERM_CHARS = 2
 
 @dataclass
 class TextIndex:
-    """Term → the documents whose fields hold it, with BM25F-normalised term frequencies.
+    """Term → the distinct texts that hold it, with BM25F-normalised term frequencies.
 
-    Documents with the same field texts (entries sharing an excerpt and title) share one
-    frequency table, so the index grows with what is said, not with how often it is repeated.
+    Documents with the same field texts (entries sharing an excerpt and title) share one text,
+    so the index grows with what is said, not with how often it is repeated.
     """
 
-    postings: dict[str, array[int]] = field(default_factory=dict)
+    postings: dict[str, array[int]] = field(default_factory=dict)  # term → text numbers
     idf: dict[str, float] = field(default_factory=dict)
     # Surface words of the texts, for finding them in questions.
     vocabulary: set[str] = field(default_factory=set)
     text_of: array[int] = field(default_factory=lambda: array("i"))  # document → its texts
     frequencies: list[dict[str, float]] = field(default_factory=list)  # texts → term → tf
+    documents_of: list[array[int]] = field(default_factory=list)  # text → its documents
 
     def frequency(self, number: int, term: str) -> float:
         """The normalised, field-weighted frequency of ``term`` in document ``number``."""
@@ -90,14 +91,18 @@ def build_text_index(
             for term, count in counts.items():
                 tf[term] += FIELD_WEIGHTS[name] * count / norm
         index.frequencies.append(dict(tf))
-    postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
-    terms_of_key = [list(tf) for tf in index.frequencies]
+    index.documents_of = [array("i") for _ in distinct]
     for number, key in enumerate(index.text_of):
-        for term in terms_of_key[key]:
-            postings[term].append(number)
+        index.documents_of[key].append(number)
+    postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
+    documents: dict[str, int] = defaultdict(int)
+    for key, tf in enumerate(index.frequencies):
+        for term in tf:
+            postings[term].append(key)
+            documents[term] += uses[key]
     total = max(1, len(fields_of))
     index.postings = dict(postings)
-    index.idf = {term: math.log(1 + total / len(numbers)) for term, numbers in postings.items()}
+    index.idf = {term: math.log(1 + total / count) for term, count in documents.items()}
     return index
 
 
