@@ -228,7 +228,7 @@ class KnowledgeSettings(_Section):
 class MatchingSettings(_Section):
     """Knobs of the matcher; see README "How matching decides" for their meaning."""
 
-    cutoff: float = Field(default=4.0, ge=0)
+    cutoff: float = Field(default=5.0, ge=0)
     secondary_ratio: float = Field(default=0.5, ge=0, le=1)
     max_answers: int = Field(default=3, ge=1, le=10)
     max_suggestions: int = Field(default=3, ge=0, le=10)
@@ -242,7 +242,7 @@ class MatchingSettings(_Section):
     amount_details: list[str] = Field(default_factory=lambda: list(DEFAULT_AMOUNT_DETAILS))
     unmet_detail_factor: float = Field(default=0.6, gt=0, le=1)
     # A passage (a sentence of an article no clerk curated) needs clearer evidence.
-    passage_cutoff: float = Field(default=4.0, ge=0)
+    passage_cutoff: float = Field(default=5.0, ge=0)
     # Share of the question's specific words an answer found only through text must explain.
     min_content_coverage: float = Field(default=0.6, ge=0, le=1)
 

@@ -3,10 +3,11 @@
 In scope: every example question of the knowledge base (its entry must come first) and, when
 given, a score.py-style question set (``--questions FILE.jsonl``; an answer counts when its title
 or excerpt holds an expected phrase). Out of scope: tests/data/out_of_scope.txt and the set's
-questions without expectations. The best score of each question is computed once; every cut-off
-is then a threshold on it.
+questions without expectations. Every question is asked again at every cut-off (a cut-off changes
+which candidate answers, not only whether the best one does). ``--kind passage`` sweeps the
+passages' cut-off with the entries' one as configured.
 
-    .venv/bin/python scripts/cutoff_sweep.py [--questions ../shared/eval/dev_questions.jsonl]
+    .venv/bin/python scripts/cutoff_sweep.py [--questions FILE.jsonl] [--kind entry|passage]
 """
 
 from __future__ import annotations
@@ -32,38 +33,51 @@ def main() -> None:
     """Print, for a range of cut-offs, top-1 in scope and refusal out of scope."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=Path, help="score.py-style JSONL question set")
+    parser.add_argument(
+        "--kind",
+        choices=["entry", "passage"],
+        default="entry",
+        help="sweep the entries' cut-off (matching.cutoff) or the passages' (passage_cutoff)",
+    )
     args = parser.parse_args()
     config = load_config(str(ROOT / "config.toml"))
-    config.matching.cutoff = 0.0  # every candidate answers; the sweep applies the threshold
     service = KnowledgeService(config.knowledge.dir, config.matching)
 
-    in_scope: list[tuple[float, bool]] = []  # (best score, right answer first)
-    out_scope: list[float] = []
+    in_scope: list[tuple[str, str | None, list[str]]] = []  # question, entry id, phrases
     for entry in service.knowledge.entries:
-        for question in entry.questions:
-            answer = service.ask(question)
-            best = answer.answers[0] if answer.answered else None
-            in_scope.append((best.score if best else 0.0, bool(best and best.id == entry.id)))
+        in_scope += [(question, entry.id, []) for question in entry.questions]
+    out_scope = read_out_of_scope(OUT_OF_SCOPE)
     questions = [json.loads(line) for line in args.questions.open()] if args.questions else []
     for row in questions:
-        answer = service.ask(row["q"])
-        best = answer.answers[0] if answer.answered else None
-        if not row["expect_any"]:
-            out_scope.append(best.score if best else 0.0)
-            continue
-        text = f"{best.title}\n{best.excerpt}" if best else ""
-        in_scope.append((best.score if best else 0.0, any(p in text for p in row["expect_any"])))
-    for question in read_out_of_scope(OUT_OF_SCOPE):
-        answer = service.ask(question)
-        out_scope.append(answer.answers[0].score if answer.answered else 0.0)
+        if row["expect_any"]:
+            in_scope.append((row["q"], None, row["expect_any"]))
+        else:
+            out_scope.append(row["q"])
 
     print(f"in scope: {len(in_scope)} questions; out of scope: {len(out_scope)}")
     print(f"{'cut-off':>8}{'top-1 %':>10}{'refused %':>11}")
-    for step in range(10, 81, 5):
-        cutoff = step / 10
-        top1 = sum(ok and score >= cutoff for score, ok in in_scope) / len(in_scope)
-        refused = sum(score < cutoff for score in out_scope) / len(out_scope)
-        print(f"{cutoff:>8.1f}{100 * top1:>10.1f}{100 * refused:>11.1f}")
+    setting = "cutoff" if args.kind == "entry" else "passage_cutoff"
+    for step in range(20, 81, 5):
+        # Each cut-off changes which candidate answers: every question is asked again.
+        setattr(config.matching, setting, step / 10)
+        right = sum(_right_first(service, *question) for question in in_scope)
+        refused = sum(not service.ask(question).answered for question in out_scope)
+        print(
+            f"{step / 10:>8.1f}{100 * right / len(in_scope):>10.1f}"
+            f"{100 * refused / len(out_scope):>11.1f}"
+        )
+
+
+def _right_first(
+    service: KnowledgeService, question: str, entry_id: str | None, phrases: list[str]
+) -> bool:
+    answer = service.ask(question)
+    if not answer.answered:
+        return False
+    best = answer.answers[0]
+    if entry_id is not None:
+        return best.id == entry_id
+    return any(phrase in f"{best.title}\n{best.excerpt}" for phrase in phrases)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,11 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         monkeypatch.delenv(name, raising=False)
     config = load_config()
     assert config.telegram.token == "" and config.telegram.admins == []
-    assert config.matching.cutoff == 4.0 and config.storage.retention_days == 180
+    assert (
+        config.matching.cutoff == 5.0
+        and config.matching.passage_cutoff == 5.0
+        and config.storage.retention_days == 180
+    )
 
 
 def test_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
