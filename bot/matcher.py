@@ -52,6 +52,8 @@ AMOUNT = re.compile(
 COMMON_SPECIFICITY = 8.0
 RARE_SPECIFICITY = 13.0
 REGION_NAME_WEIGHT = 0.5
+# Words that turn a question to another matter.
+TOPIC_TURNS = ("另外", "还有就是", "顺带", "顺便", "再问", "另一个")
 # Above this many times the cut-off, the share of the question an answer must explain falls
 # in proportion to the score.
 STRONG_EVIDENCE = 2.0
@@ -147,6 +149,7 @@ def match(
     candidates = _fire_rules(index, best_hits, vetoed)
     # Words asking for a detail (多少钱, 电话) say what is wanted, not which text holds it.
     asked = _asked_details(text, settings)
+    clause_of = _clauses(text)
     detail_spans = [span for spans_of_label in asked.values() for span in spans_of_label]
     topic_hits = {
         t: h
@@ -165,7 +168,7 @@ def match(
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
     content = _content_words(index, text, spans, detail_spans, set(settings.question_words))
     for candidate in islice(candidates, RERANK_DEPTH):
-        _score_title_and_region(candidate, index, text, regions, asked, settings)
+        _score_title_and_region(candidate, index, text, regions, asked, clause_of, settings)
         if candidate.text_only:
             candidate.content_coverage = _content_coverage(candidate, content)
     # Equal scores (two entries sharing their keywords): the title closer to the question wins.
@@ -196,6 +199,18 @@ def match(
         passage_cutoff=settings.passage_cutoff,
         min_content_coverage=settings.min_content_coverage,
     )
+
+
+def _clauses(text: str) -> list[int]:
+    """For each character of the question, which part of it the character stands in: parts are
+    separated by a word that turns to another matter (另外, 顺便 …)."""
+    clause_of = []
+    clause = 0
+    for position in range(len(text)):
+        if any(text.startswith(word, position) for word in TOPIC_TURNS):
+            clause += 1
+        clause_of.append(clause)
+    return clause_of
 
 
 def _asked_details(text: str, settings: MatchingSettings) -> dict[str, list[tuple[int, int]]]:
@@ -444,6 +459,7 @@ def _score_title_and_region(
     text: str,
     regions: list[str],
     asked: dict[str, list[tuple[int, int]]],
+    clause_of: list[int],
     settings: MatchingSettings,
 ) -> None:
     title = index.titles[candidate.entry_number]
@@ -454,10 +470,14 @@ def _score_title_and_region(
     # Only what the resident reads counts: the keywords say how residents ask, not what is known.
     document = index.documents[candidate.entry_number]
     said = document.title + "\n" + document.excerpt
+    # A detail is asked of this candidate when it stands in a part of the question its words are
+    # in ("消费券还发不发 另外夜市几点收摊" asks no opening hours of the vouchers).
+    own_clauses = {clause_of[t.hit.start] for t in candidate.terms if t.points > 0}
     candidate.unmet_details = [
         label
-        for label in asked
-        if not any(
+        for label, spans_of_label in asked.items()
+        if any(clause_of[start] in own_clauses for start, _ in spans_of_label)
+        and not any(
             word in said
             for word in (*settings.details[label], *settings.detail_stated.get(label, ()))
         )
