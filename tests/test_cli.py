@@ -153,3 +153,25 @@ def test_config_env_and_relative_knowledge_dir(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert f"{tmp_path / 'kb'}: OK" in proc.stdout
+
+
+def test_explain_shows_the_field_hits(kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--knowledge", str(kb_dir), "--explain", "居家适老化改造"]) == 0
+    out = capsys.readouterr().out
+    assert "[entry] home-renovation" in out
+    assert "keyword rule" in out and "text, field tf" in out
+
+
+def test_kb_lint_lists_uncurated_passages(kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (kb_dir / "articles" / "a.txt").write_text(
+        "扩容提质幸福食堂与配餐点。推进居家适老化改造。\n"
+        "全市新建幸福食堂配餐点三十个，老年人就餐享受优惠，覆盖城乡社区。",
+        encoding="utf-8",
+    )
+    # Eight documents give every word a small idf: cut-offs for a knowledge base that small.
+    config = kb_dir.parent / "small.toml"
+    config.write_text("[matching]\ncutoff = 2.0\npassage_cutoff = 2.0\n", encoding="utf-8")
+    args = ["kb", "lint", "--config", str(config), "--knowledge", str(kb_dir), "--passages"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert 'passage "src-a#2" answers' in out

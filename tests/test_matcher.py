@@ -265,3 +265,11 @@ def test_a_passage_answers_what_no_entry_quotes(tmp_path) -> None:  # type: igno
     assert service.ask("王莽岭是几A景区").answers[0].id == "src-a#2"
     ticket = service.ask("王莽岭景区门票多少钱")
     assert not ticket.answered and ticket.missing_detail == "门票价格"
+
+
+def test_a_detail_asked_about_another_matter_is_not_asked_of_the_answer(
+    service: KnowledgeService,
+) -> None:
+    asking = service.ask("幸福食堂配餐点 另外护照电话是多少")
+    assert asking.answered and asking.answers[0].id == "elderly-canteens"
+    assert not service.ask("幸福食堂配餐点电话是多少").answered

@@ -476,3 +476,12 @@ async def test_concurrent_reloads_are_serialised(bot: Harness) -> None:
     await asyncio.gather(*(bot.send("/reload", user_id=ADMIN) for _ in range(3)))
     reports = [t for t in bot.api.texts() if t.startswith("知识库已重新加载")]
     assert len(reports) == 3 and max(peak) == 1  # one at a time, all done
+
+
+async def test_a_missing_detail_is_named_and_the_entry_is_one_tap_away(bot: Harness) -> None:
+    api = await bot.send("幸福食堂电话号码是多少")
+    sent = api.sent()[-1]
+    assert sent["text"] == "资料里没有写联系电话。关于「幸福食堂」，资料里有这些："
+    buttons = dict(bot.buttons(sent))
+    api = await bot.tap(buttons["幸福食堂"])
+    assert api.sent()[-1]["text"].startswith("<b>幸福食堂</b>")
