@@ -12,6 +12,7 @@ import heapq
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 
 from rapidfuzz import fuzz
@@ -53,7 +54,7 @@ COMMON_SPECIFICITY = 8.0
 RARE_SPECIFICITY = 13.0
 REGION_NAME_WEIGHT = 0.5
 # Words that turn a question to another matter.
-TOPIC_TURNS = ("另外", "还有就是", "顺带", "顺便", "再问", "另一个")
+TOPIC_TURN = re.compile("另外|还有就是|顺带|顺便|再问|另一个")
 # Above this many times the cut-off, the share of the question an answer must explain falls
 # in proportion to the score.
 STRONG_EVIDENCE = 2.0
@@ -166,10 +167,13 @@ def match(
         _score_keywords(candidate, index, total_points)
     candidates.sort(key=lambda c: c.score, reverse=True)
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
-    content = _content_words(index, text, spans, detail_spans, set(settings.question_words))
+    content: list[tuple[int, int, float]] | None = None  # needed only for text-only candidates
     for candidate in islice(candidates, RERANK_DEPTH):
         _score_title_and_region(candidate, index, text, regions, asked, clause_of, settings)
         if candidate.text_only:
+            if content is None:
+                framing = _word_set(tuple(settings.question_words))
+                content = _content_words(index, text, spans, detail_spans, framing)
             candidate.content_coverage = _content_coverage(candidate, content)
     # Equal scores (two entries sharing their keywords): the title closer to the question wins.
     candidates.sort(key=lambda c: (c.score, c.title_similarity, -c.entry_number), reverse=True)
@@ -204,25 +208,39 @@ def match(
 def _clauses(text: str) -> list[int]:
     """For each character of the question, which part of it the character stands in: parts are
     separated by a word that turns to another matter (另外, 顺便 …)."""
-    clause_of = []
-    clause = 0
-    for position in range(len(text)):
-        if any(text.startswith(word, position) for word in TOPIC_TURNS):
-            clause += 1
-        clause_of.append(clause)
+    clause_of = [0] * len(text)
+    for turn in TOPIC_TURN.finditer(text):
+        for position in range(turn.start(), len(text)):
+            clause_of[position] += 1
     return clause_of
 
 
 def _asked_details(text: str, settings: MatchingSettings) -> dict[str, list[tuple[int, int]]]:
     """The details the question asks for, each with where its words stand in the question."""
+    label_of, pattern = _detail_pattern(tuple((k, tuple(v)) for k, v in settings.details.items()))
     asked: dict[str, list[tuple[int, int]]] = {}
-    for label, words in settings.details.items():
-        for word in words:
-            start = text.find(word)
-            while start >= 0:
-                asked.setdefault(label, []).append((start, start + len(word)))
-                start = text.find(word, start + 1)
+    for found in pattern.finditer(text):
+        for label in label_of[found.group()]:
+            asked.setdefault(label, []).append(found.span())
     return asked
+
+
+@lru_cache(maxsize=8)
+def _detail_pattern(
+    details: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[dict[str, list[str]], re.Pattern[str]]:
+    """One regular expression for every detail word (longest first), and each word's details."""
+    label_of: dict[str, list[str]] = {}
+    for label, words in details:
+        for word in words:
+            label_of.setdefault(word, []).append(label)
+    alternatives = sorted(label_of, key=len, reverse=True)
+    return label_of, re.compile("|".join(map(re.escape, alternatives)) or "(?!)")
+
+
+@lru_cache(maxsize=8)
+def _word_set(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words)
 
 
 def _clear_enough(
@@ -494,7 +512,7 @@ def _content_words(
     text: str,
     spans: list[tuple[int, int]],
     detail_spans: list[tuple[int, int]],
-    question_words: set[str],
+    question_words: frozenset[str],
 ) -> list[tuple[int, int, float]]:
     """The question's specific words, each with how specific it is (0–1): what an answer found
     only through its text must explain. Filler and detail words are not counted (the detail
