@@ -87,6 +87,8 @@ class Candidate:
     region_factor: float = 1.0
     # Details the question asks for (所需材料, 联系电话 …) that the entry never mentions.
     unmet_details: list[str] = field(default_factory=list)
+    # True when the candidate also answers a part of the question that asks no unmet detail.
+    answers_another_part: bool = False
     # Share of the question's specific words that this candidate's terms explain.
     content_coverage: float = 1.0
     passage: bool = False
@@ -182,6 +184,9 @@ def match(
     top = candidates[0] if candidates else None
     if top is not None and top.unmet_details and _clear_enough(top, settings, details=False):
         missing_detail = top.unmet_details[0]  # the topic is found, the detail is not stated
+        # A question in two parts ("中队组建了几支 另外护林员工资多少") gets its first part
+        # answered, and is told which detail of the other the sources do not state.
+        answered = top.answers_another_part
     else:
         answerable = [c for c in candidates[:RERANK_DEPTH] if _clear_enough(c, settings)]
         if answerable:
@@ -501,6 +506,10 @@ def _score_title_and_region(
         )
         and not (label in settings.amount_details and AMOUNT.search(said))
     ]
+    unmet_clauses = {
+        clause_of[start] for label in candidate.unmet_details for start, _ in asked[label]
+    }
+    candidate.answers_another_part = bool(own_clauses - unmet_clauses)
     detail_factor = settings.unmet_detail_factor if candidate.unmet_details else 1.0
     candidate.score = (candidate.score + bonus) * candidate.region_factor
     candidate.score_before_details = candidate.score

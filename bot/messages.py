@@ -85,6 +85,8 @@ NO_TOKEN = (
 LOW_CONFIDENCE = "我没有把握确定您问的是哪一项。您是不是想问："
 # The question asks for a detail (门票价格, 联系电话 …) that the nearest answer does not state.
 MISSING_DETAIL = "资料里没有写{detail}。关于「{title}」，资料里有这些："
+# Under an answer to the first part of a two-part question whose other part asks such a detail.
+PART_MISSING_DETAIL = "（您问的{detail}，资料里没有写。）"
 MORE_ANSWERS = "和您的问题相关的还有："
 NO_WEBHOOK_SECRET = (
     "Webhook mode needs a secret: set telegram.webhook.secret_token in config.toml "

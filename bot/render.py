@@ -42,6 +42,8 @@ def render_answer(answer: Answer, categories: list[str], no_answer_text: str) ->
     ]
     if best.region:
         lines.append(f"{messages.REGION_LABEL}：{best.region}")
+    if answer.missing_detail:
+        lines.append(messages.PART_MISSING_DETAIL.format(detail=answer.missing_detail))
     if more:
         lines += ["", messages.MORE_ANSWERS_HEADER]
         lines += [f"  · {item.title}（{item.region}）" for item in more]

@@ -118,6 +118,7 @@ class KnowledgeService:
             query=result.query,
             answered=True,
             answers=[self._item(index, candidate) for candidate in chosen],
+            missing_detail=result.missing_detail,
         )
 
     def entry_answer(self, entry_id: str) -> AnswerItem | None:

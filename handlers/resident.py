@@ -172,7 +172,7 @@ async def send_answer(
     categories = render.categories_keyboard(service_of(context).categories())
     if answer.answered:
         best, *more = answer.answers
-        await _send_item(context.bot, message.chat_id, best, more, query_id)
+        await _send_item(context.bot, message.chat_id, best, more, query_id, answer.missing_detail)
         return
     if answer.suggestion_ids:
         titled = list(zip(answer.suggestion_ids, answer.suggestions, strict=True))
@@ -192,9 +192,17 @@ async def send_answer(
 
 
 async def _send_item(
-    bot: Bot, chat_id: int, item: AnswerItem, more: list[AnswerItem], query_id: int | None = None
+    bot: Bot,
+    chat_id: int,
+    item: AnswerItem,
+    more: list[AnswerItem],
+    query_id: int | None = None,
+    missing_detail: str | None = None,
 ) -> None:
-    chunks = render.split_message(render.answer_html(item))
+    text = render.answer_html(item)
+    if missing_detail:
+        text += "\n\n" + html.escape(messages.PART_MISSING_DETAIL.format(detail=missing_detail))
+    chunks = render.split_message(text)
     for chunk in chunks[:-1]:
         await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
     await bot.send_message(

@@ -273,3 +273,12 @@ def test_a_detail_asked_about_another_matter_is_not_asked_of_the_answer(
     asking = service.ask("幸福食堂配餐点 另外护照电话是多少")
     assert asking.answered and asking.answers[0].id == "elderly-canteens"
     assert not service.ask("幸福食堂配餐点电话是多少").answered
+
+
+def test_the_first_part_is_answered_and_the_missing_detail_of_the_second_named(
+    service: KnowledgeService,
+) -> None:
+    # Both parts are about the canteen entry; only the second asks a detail it does not state.
+    answer = service.ask("幸福食堂扩容了吗 另外配餐点电话号码是多少")
+    assert answer.answered and answer.answers[0].id == "elderly-canteens"
+    assert answer.missing_detail == "联系电话"

@@ -485,3 +485,12 @@ async def test_a_missing_detail_is_named_and_the_entry_is_one_tap_away(bot: Harn
     buttons = dict(bot.buttons(sent))
     api = await bot.tap(buttons["幸福食堂"])
     assert api.sent()[-1]["text"].startswith("<b>幸福食堂</b>")
+
+
+async def test_a_two_part_question_gets_its_first_part_and_the_missing_detail(
+    bot: Harness,
+) -> None:
+    api = await bot.send("幸福食堂扩容了吗 另外配餐点电话号码是多少")
+    text = api.sent()[-1]["text"]
+    assert text.startswith("<b>幸福食堂</b>")
+    assert text.endswith("（您问的联系电话，资料里没有写。）")
