@@ -48,8 +48,15 @@ PASSAGE_FACTOR = 0.9
 # An amount per person, household or unit (每年每户1.08万元, 每亩补贴100元) states a fee, a
 # standard or a wage; a total (发放赔款180余万元, 每年增收760万元) does not.
 AMOUNT = re.compile(
-    r"每(?:户|人|亩|月|平方米|斤|张|次|名|位|个)[^。；，,]{0,6}?\d[\d.]*\s*[万千百]?元"
+    r"每(?:户|人|亩|月|平方米|斤|张|次|名|位|个)[^。；，,]{0,6}?\d[\d.]*\s*余?[万千百]?余?元"
 )
+# A question about a total (一共赔了多少钱) is answered by a total amount (发放赔款180余万元).
+TOTAL_WORDS = ("一共", "总共", "累计", "合计")
+TOTAL_AMOUNT = re.compile(r"\d[\d.]*\s*余?[万亿千百]?余?元")
+# A short question found word for word in a text is a search for that phrase: points added.
+MIN_PHRASE_CHARS = 3
+MAX_PHRASE_CHARS = 12
+PHRASE_BONUS = 3.0
 COMMON_SPECIFICITY = 8.0
 RARE_SPECIFICITY = 13.0
 REGION_NAME_WEIGHT = 0.5
@@ -493,6 +500,10 @@ def _score_title_and_region(
     # Only what the resident reads counts: the keywords say how residents ask, not what is known.
     document = index.documents[candidate.entry_number]
     said = document.title + "\n" + document.excerpt
+    compact = text.replace(" ", "")
+    if MIN_PHRASE_CHARS <= len(compact) <= MAX_PHRASE_CHARS and compact in said:
+        bonus += PHRASE_BONUS  # a short search typed as the text says it (五张牌, 一县一业)
+    amount = TOTAL_AMOUNT if any(word in text for word in TOTAL_WORDS) else AMOUNT
     # A detail is asked of this candidate when it stands in a part of the question its words are
     # in ("消费券还发不发 另外夜市几点收摊" asks no opening hours of the vouchers).
     own_clauses = {clause_of[t.hit.start] for t in candidate.terms if t.points > 0}
@@ -504,7 +515,7 @@ def _score_title_and_region(
             word in said
             for word in (*settings.details[label], *settings.detail_stated.get(label, ()))
         )
-        and not (label in settings.amount_details and AMOUNT.search(said))
+        and not (label in settings.amount_details and amount.search(said))
     ]
     unmet_clauses = {
         clause_of[start] for label in candidate.unmet_details for start, _ in asked[label]

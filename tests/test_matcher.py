@@ -282,3 +282,23 @@ def test_the_first_part_is_answered_and_the_missing_detail_of_the_second_named(
     answer = service.ask("幸福食堂扩容了吗 另外配餐点电话号码是多少")
     assert answer.answered and answer.answers[0].id == "elderly-canteens"
     assert answer.missing_detail == "联系电话"
+
+
+def test_a_short_search_typed_as_the_text_says_it_gets_the_phrase_bonus(
+    service: KnowledgeService,
+) -> None:
+    exact = service.explain("居家适老化改造").candidates[0]
+    loose = service.explain("适老化 居家改造").candidates[0]
+    assert service.knowledge.entries[exact.entry_number].id == "home-renovation"
+    assert exact.score > loose.score
+
+
+def test_a_total_amount_answers_a_question_about_a_total(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import MatchingSettings
+    from tests.conftest import ELDERLY, write_knowledge
+
+    paid = ELDERLY.replace("扩容提质幸福食堂与配餐点。", "幸福食堂共为老人补贴180余万元。")
+    kb = write_knowledge(tmp_path, {"elderly.toml": paid})
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0))
+    assert service.explain("幸福食堂一共补贴了多少钱").candidates[0].unmet_details == []
+    assert service.explain("幸福食堂吃一顿多少钱").candidates[0].unmet_details == ["费用"]
