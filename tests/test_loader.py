@@ -289,3 +289,10 @@ def test_a_passage_an_entry_quotes_is_represented_by_the_entry(tmp_path: Path) -
     )
     (passage,) = load_knowledge(kb).passages
     assert passage.id == "src-a#2" and passage.excerpt.startswith("新建一座社区图书馆")
+
+
+def test_an_article_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_bytes("扩容提质幸福食堂".encode("gbk"))
+    problems = "\n".join(problems_of(kb))
+    assert "a.txt: cannot read the article as UTF-8 text" in problems
