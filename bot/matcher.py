@@ -42,6 +42,7 @@ COMMON_TEXT_FLOOR = 50  # unless it is in fewer texts than this (a small knowled
 TEXT_FACTOR = 0.8
 # With comparable evidence a curated entry ranks above a passage of the same article.
 PASSAGE_FACTOR = 0.9
+REGION_TEXT_FACTOR = 0.5  # share kept by a region name found in a text
 # Content words: how specific a word of the question is, from its frequency in jieba's general
 # dictionary (ln(total / frequency)): at or below COMMON_SPECIFICITY it is everyday language
 # (问问, 想, 情况), at or above RARE_SPECIFICITY a word that names a thing (公租房, 护照).
@@ -395,8 +396,11 @@ def _score_terms(candidate: Candidate, index: MatchIndex, question_hits: list[Hi
         if term.via == "rule":
             term.points = term.weight * term.hit.quality * _length_factor(term.hit)
         else:
+            # A region name the text says is already counted by the region factor.
+            region = REGION_TEXT_FACTOR if term.canonical in index.region_names else 1.0
             term.points = (
                 TEXT_FACTOR
+                * region
                 * term.weight
                 * index.text.saturated(term.text_tf)
                 * term.hit.quality
