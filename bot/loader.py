@@ -144,12 +144,13 @@ def _load_passages(
     passages: list[Passage] = []
     for name, file_sources in by_file.items():
         path = directory / ARTICLES_DIR / name
+        if not path.is_file():
+            continue  # already reported with its source; a pipe or device is never opened
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            if path.is_file():
-                problems.add(f"{path}: cannot read the article as UTF-8 text: {exc}")
-            continue  # a missing file is already reported with its source
+            problems.add(f"{path}: cannot read the article as UTF-8 text: {exc}")
+            continue
         items, missing = locate_items(text, file_sources)
         for source in missing:
             where = "begins_with text" if source.begins_with else "title"

@@ -296,3 +296,13 @@ def test_an_article_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     (kb / "articles" / "a.txt").write_bytes("扩容提质幸福食堂".encode("gbk"))
     problems = "\n".join(problems_of(kb))
     assert "a.txt: cannot read the article as UTF-8 text" in problems
+
+
+def test_an_article_that_is_a_named_pipe_is_reported_not_opened(tmp_path: Path) -> None:
+    import os
+
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").unlink()
+    os.mkfifo(kb / "articles" / "a.txt")  # opening it for reading would block for ever
+    problems = "\n".join(problems_of(kb))
+    assert 'source "src-a": file:' in problems and "not found" in problems
