@@ -14,6 +14,9 @@ import opencc
 
 _MARKUP = re.compile(r"<[^<>]{0,200}>|https?://\S+|&[a-z]{2,8};|&#\d{1,7};")
 _NOT_WORD = re.compile(r"[\W_]+")
+# Invisible format characters (zero-width space and joiners, soft hyphen, BOM) are removed, not
+# turned into a space: 幸\u200b福食堂 is 幸福食堂.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +35,7 @@ def normalize(text: str, max_chars: int = 300) -> str:
     text = text[: max_chars * 4]
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → '?'
     text = _MARKUP.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text).lower()
     text = _NOT_WORD.sub(" ", text).strip()

@@ -302,3 +302,8 @@ def test_a_total_amount_answers_a_question_about_a_total(tmp_path) -> None:  # t
     service = KnowledgeService(kb, MatchingSettings(cutoff=2.0))
     assert service.explain("幸福食堂一共补贴了多少钱").candidates[0].unmet_details == []
     assert service.explain("幸福食堂吃一顿多少钱").candidates[0].unmet_details == ["费用"]
+
+
+def test_invisible_characters_inside_a_word_do_not_split_it(service: KnowledgeService) -> None:
+    answer = service.ask("幸\u200b福食\u2060堂")
+    assert answer.answered and answer.answers[0].id == "elderly-canteens"
