@@ -138,9 +138,9 @@ def _load_passages(
             by_file.setdefault(source.file, []).append(source)
     excerpts_by_file: dict[str, dict[str, None]] = {}  # entries often share an excerpt
     for entry in entries:
-        source = sources.get(entry.source)
-        if source and source.file:
-            excerpts_by_file.setdefault(source.file, {})[entry.excerpt] = None
+        quoted_source = sources.get(entry.source)
+        if quoted_source and quoted_source.file:
+            excerpts_by_file.setdefault(quoted_source.file, {})[entry.excerpt] = None
     passages: list[Passage] = []
     for name, file_sources in by_file.items():
         path = directory / ARTICLES_DIR / name

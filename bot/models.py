@@ -11,7 +11,7 @@ import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -188,7 +188,7 @@ class EntryRecord:
     """A validated entry: the same fields as ``Entry`` at a fraction of the memory (no pydantic
     bookkeeping per instance), which matters with 100k entries and two versions during a reload."""
 
-    kind: ClassVar[str] = "entry"
+    kind: ClassVar[Literal["entry"]] = "entry"
 
     id: str
     title: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from bot.models import MAX_EXCERPT_CHARS, Region, Source
 
@@ -33,7 +33,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 class Passage:
     """A verbatim piece of a source article, answerable like an entry."""
 
-    kind: ClassVar[str] = "passage"
+    kind: ClassVar[Literal["passage"]] = "passage"
     keywords: ClassVar[tuple[str, ...]] = ()
     questions: ClassVar[tuple[str, ...]] = ()
     notes: ClassVar[str] = ""
@@ -118,7 +118,7 @@ def split_item(
 
 def represented(passage: Passage, excerpt_spans: list[tuple[int, int]]) -> bool:
     """True when curated excerpts quote most of this passage (their entries stand for it)."""
-    quoted = set()
+    quoted: set[int] = set()
     for start, end in excerpt_spans:
         quoted.update(range(max(start, passage.start), min(end, passage.end)))
     return len(quoted) >= REPRESENTED_SHARE * (passage.end - passage.start)

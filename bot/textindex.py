@@ -84,22 +84,22 @@ def build_text_index(
         uses[number] += 1
         index.text_of.append(number)
     average = _average_lengths(distinct, uses)
-    for fields in distinct:
+    for field_terms in distinct:
         tf: dict[str, float] = defaultdict(float)
-        for name, counts in fields.items():
+        for name, counts in field_terms.items():
             norm = 1 - B + B * sum(counts.values()) / average[name]
             for term, count in counts.items():
                 tf[term] += FIELD_WEIGHTS[name] * count / norm
         index.frequencies.append(dict(tf))
     index.documents_of = [array("i") for _ in distinct]
-    for number, key in enumerate(index.text_of):
-        index.documents_of[key].append(number)
+    for number, text_number in enumerate(index.text_of):
+        index.documents_of[text_number].append(number)
     postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
     documents: dict[str, int] = defaultdict(int)
-    for key, tf in enumerate(index.frequencies):
+    for text_number, tf in enumerate(index.frequencies):
         for term in tf:
-            postings[term].append(key)
-            documents[term] += uses[key]
+            postings[term].append(text_number)
+            documents[term] += uses[text_number]
     total = max(1, len(fields_of))
     index.postings = dict(postings)
     index.idf = {term: math.log(1 + total / count) for term, count in documents.items()}

@@ -98,10 +98,8 @@ class KeyDirectory:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
-        self.entries = {
-            short_key(document.id): document.id
-            for document in (*knowledge.entries, *knowledge.passages)
-        }
+        ids = [entry.id for entry in knowledge.entries] + [p.id for p in knowledge.passages]
+        self.entries = {short_key(document_id): document_id for document_id in ids}
         self.categories = {short_key(name): name for name in knowledge.categories()}
         used = dict.fromkeys(entry.region for entry in knowledge.entries)
         self.regions = {short_key(name): name for name in used}
