@@ -244,7 +244,7 @@ class MatchingSettings(_Section):
     # A passage (a sentence of an article no clerk curated) needs clearer evidence.
     passage_cutoff: float = Field(default=5.0, ge=0)
     # Share of the question's specific words an answer found only through text must explain.
-    min_content_coverage: float = Field(default=0.6, ge=0, le=1)
+    min_content_coverage: float = Field(default=0.55, ge=0, le=1)
 
 
 class MessageSettings(_Section):
