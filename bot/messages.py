@@ -59,7 +59,7 @@ APOLOGY = "抱歉，刚才出了点问题，请稍后再试一次。"
 ADMIN_ONLY = "抱歉，这个命令只有管理员可以使用。"
 RELOAD_OK = (
     "知识库已重新加载：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条，"
-    "用时 {seconds:.2f} 秒。"
+    "原文段落 {passages} 段可供检索，用时 {seconds:.2f} 秒。"
 )
 RELOAD_FAILED = "知识库有 {count} 个问题，没有更新，仍在使用原来的版本：\n{problems}"
 ADMIN_ERROR_NOTICE = "机器人出错：{error}"

@@ -31,6 +31,7 @@ class ReloadReport:
     changed: list[str]
     total: int
     seconds: float
+    passages: int = 0  # sentences of the articles searchable on their own
 
 
 class KnowledgeService:
@@ -86,6 +87,7 @@ class KnowledgeService:
                 removed=sorted(set(old) - set(new)),
                 changed=sorted(k for k in set(old) & set(new) if old[k] != new[k]),
                 total=len(new),
+                passages=len(new_index.knowledge.passages),
                 seconds=time.perf_counter() - started,
             )
             logger.info("knowledge reloaded: %s", report)

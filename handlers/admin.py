@@ -91,6 +91,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             removed=len(report.removed),
             changed=len(report.changed),
             total=report.total,
+            passages=report.passages,
             seconds=report.seconds,
         )
     ]

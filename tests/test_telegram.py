@@ -248,6 +248,8 @@ async def test_reload_by_admin_reports_changes(bot: Harness) -> None:
     report = api.sent()[-1]["text"]
     assert "新增 1 条，删除 1 条，修改 1 条，共 6 条" in report
     assert "+ home-renovation-2" in report and "− home-renovation" in report
+    # The edited excerpt no longer quotes the article's first sentence: it became a passage.
+    assert "原文段落 1 段可供检索" in report
 
 
 async def test_broken_reload_keeps_the_old_knowledge(bot: Harness) -> None:
