@@ -18,6 +18,7 @@ from bot.passages import Passage
 from bot.pinyin import word_keys, word_sounds
 from bot.segment import Segmenter, is_function_word
 from bot.textindex import TextIndex, build_text_index
+from bot.wordcache import WordCache
 
 Document = EntryRecord | Passage
 
@@ -136,11 +137,14 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
     _add_regions(index, knowledge)
     user_words = _user_words(index)
     index.segmenter = Segmenter(user_words)
+    cache = WordCache.open(user_words)
     index.text = build_text_index(
         [_fields(document) for document in index.documents],
         index.segmenter,
         lambda word: canonical.get(word, word),
+        cache,
     )
+    cache.save()
     # The texts' own words are terms too: found in questions, and repaired when mistyped, except
     # everyday words (真的, 还是: a question's 镇的 is not a typo of them) and two-character
     # words, whose homophones are mostly other words (四级 is not 四季).

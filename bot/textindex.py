@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.normalize import normalize
 from bot.segment import Segmenter, is_function_word
+from bot.wordcache import WordCache
 
 # BM25F: field weights, term-frequency saturation and length normalisation. The title says what
 # an entry is about and is short, so one word of it counts double; a passage's paragraph is only
@@ -57,15 +58,20 @@ def build_text_index(
     fields_of: Sequence[dict[str, str]],
     segmenter: Segmenter,
     canonical: Callable[[str], str],
+    cache: WordCache | None = None,
 ) -> TextIndex:
-    """Index the fields of each document (``fields_of[n]`` is document n's field → text)."""
+    """Index the fields of each document (``fields_of[n]`` is document n's field → text);
+    ``cache`` keeps the texts' words between runs."""
     index = TextIndex()
     terms_of_text: dict[str, Counter[str]] = {}  # entries share excerpts: segment each text once
 
     def terms(text: str) -> Counter[str]:
         found = terms_of_text.get(text)
         if found is None:
-            words = text_words(text, segmenter)
+            if cache is None:
+                words = text_words(text, segmenter)
+            else:
+                words = cache.words(text, lambda t: text_words(t, segmenter))
             index.vocabulary.update(words)
             found = Counter(canonical(word) for word in words)
             terms_of_text[text] = found

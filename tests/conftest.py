@@ -140,3 +140,11 @@ def kb_dir(tmp_path: Path) -> Path:
 def service(kb_dir: Path) -> KnowledgeService:
     """A service over the fixture knowledge base with default settings."""
     return KnowledgeService(kb_dir, MatchingSettings(cutoff=2.0))
+
+
+@pytest.fixture(autouse=True)
+def _word_cache_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep the word cache of every test out of the user's home (one per test session)."""
+    monkeypatch.setenv("BOT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "word-cache"))
