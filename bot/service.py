@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.answers import Answer, AnswerItem, source_ref
 from bot.config import MatchingSettings
-from bot.index import MatchIndex, build_index
+from bot.index import Document, MatchIndex, build_index
 from bot.loader import Knowledge, load_knowledge
 from bot.matcher import Candidate, MatchResult, match
 
@@ -98,7 +98,11 @@ class KnowledgeService:
 
     def _compose(self, index: MatchIndex, result: MatchResult) -> Answer:
         if not result.answered:
-            suggested = [index.documents[n] for n in self._suggest(index, result)]
+            # Passages of one news item share its title: one suggestion per title.
+            by_title: dict[str, Document] = {}
+            for number in self._suggest(index, result):
+                by_title.setdefault(index.documents[number].title, index.documents[number])
+            suggested = list(by_title.values())
             return Answer(
                 query=result.query,
                 answered=False,

@@ -307,3 +307,20 @@ def test_a_total_amount_answers_a_question_about_a_total(tmp_path) -> None:  # t
 def test_invisible_characters_inside_a_word_do_not_split_it(service: KnowledgeService) -> None:
     answer = service.ask("幸\u200b福食\u2060堂")
     assert answer.answered and answer.answers[0].id == "elderly-canteens"
+
+
+def test_passages_of_one_news_item_are_suggested_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import MatchingSettings
+    from tests.conftest import write_knowledge
+
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(
+        "扩容提质幸福食堂与配餐点。推进居家适老化改造。\n"
+        "王莽岭景区今年创成国家5A级旅游景区，索道和卧龙山庄同步完成改造。\n"
+        "王莽岭周边新建三处驿站和一个游客中心，方便自驾游客休息补给。",
+        encoding="utf-8",
+    )
+    service = KnowledgeService(kb, MatchingSettings(cutoff=50.0, passage_cutoff=50.0))
+    answer = service.ask("王莽岭")
+    assert not answer.answered
+    assert answer.suggestions.count("测试文章甲") == 1
