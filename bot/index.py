@@ -73,7 +73,6 @@ class MatchIndex:
     deletion_terms: dict[str, list[str]] = field(default_factory=dict)
     titles: list[str] = field(default_factory=list)  # "" for passages: they share their item's
     entry_numbers: dict[str, int] = field(default_factory=dict)  # id → number, passages too
-    region_entries: dict[str, array[int]] = field(default_factory=dict)
     known_words: set[str] = field(default_factory=set)
     term_chars: frozenset[str] = frozenset()  # every character of every term
     title_bigrams: dict[str, array[int]] = field(default_factory=dict)
@@ -117,10 +116,6 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
         index.titles.append("")
         index.entry_numbers[passage.id] = number
 
-    by_region: dict[str, list[int]] = defaultdict(list)
-    for entry_number, entry in enumerate(knowledge.entries):
-        by_region[entry.region].append(entry_number)
-    index.region_entries = {region: array("i", numbers) for region, numbers in by_region.items()}
     total = max(1, len(knowledge.entries))
     index.term_entries = {term: array("i", entries) for term, entries in term_entries.items()}
     index.idf = {t: math.log(1 + total / len(e)) for t, e in index.term_entries.items()}

@@ -21,7 +21,6 @@ QUALITY = {
     "homophone": 0.8,
     "near-homophone": 0.6,
     "typo": 0.6,
-    "excerpt": 0.5,  # a question word found in the excerpt of the named region's entry
 }
 INSIDE_WORD_FACTOR = 0.5
 # Typos and homophones are looked for in windows of at most this many characters.

@@ -45,10 +45,6 @@ class TextIndex:
     frequencies: list[dict[str, float]] = field(default_factory=list)  # texts → term → tf
     documents_of: list[array[int]] = field(default_factory=list)  # text → its documents
 
-    def frequency(self, number: int, term: str) -> float:
-        """The normalised, field-weighted frequency of ``term`` in document ``number``."""
-        return self.frequencies[self.text_of[number]].get(term, 0.0)
-
     def saturated(self, tf: float) -> float:
         """BM25's saturation of a normalised term frequency: 1.0 for one plain occurrence."""
         return tf * (K1 + 1) / (K1 + tf)
