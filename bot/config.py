@@ -269,6 +269,8 @@ class WebhookSettings(_Section):
     url_path: str = "telegram"
     webhook_url: str = ""
     secret_token: str = Field(default="", repr=False)
+    # An update is a few kilobytes; anything far larger is refused while it streams in.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
 
 
 class TelegramSettings(_Section):
@@ -283,6 +285,16 @@ class TelegramSettings(_Section):
     flood_max_messages: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=60.0, gt=0)
     typing_after_seconds: float = Field(default=1.0, ge=0)
+    # Updates handled at once: a resident waiting behind Telegram's flood limits blocks no one.
+    concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    # On SIGTERM, time to finish answers before exiting (inside Docker's 10 s before SIGKILL).
+    shutdown_grace_seconds: float = Field(default=8.0, ge=0, le=600)
+    # Unanswered questions and unsent replies older than this are not taken up after a restart.
+    backlog_max_age_minutes: float = Field(default=30.0, gt=0)
+    # Telegram's documented limits (Bots FAQ): overall, per private chat, per group.
+    send_per_second: float = Field(default=30.0, gt=0)
+    private_chat_per_second: float = Field(default=1.0, gt=0)
+    group_chat_per_minute: float = Field(default=20.0, gt=0)
 
 
 class Config(_Section):

@@ -5,6 +5,7 @@ Run it with ``python -m bot run``; without a token it says which variable to set
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
@@ -12,7 +13,6 @@ import time
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -23,16 +23,20 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import messages
 from bot.config import Config
+from bot.journal import Journal, journal_path_for, open_journal
 from bot.service import KnowledgeService
 from bot.storage import Store, open_store
 from handlers.admin import reload_command, stats_command, unanswered_command
 from handlers.common import CONFIG, SERVICE, STORE
 from handlers.errors import error_handler
 from handlers.flood import FloodGuard, Verdict
+from handlers.journaling import JournalApplication, JournalingRequest
+from handlers.lifecycle import serve
+from handlers.ratelimit import FairRateLimiter, SendLimits
 from handlers.resident import (
     button_pressed,
     forget_command,
@@ -53,23 +57,32 @@ def build_application(
     service: KnowledgeService,
     *,
     store: Store | None = None,
+    journal: Journal | None = None,
     request: BaseRequest | None = None,
     rate_limiter: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> JournalApplication:
     """The application with every handler; ``request`` replaces the network (tests)."""
+    telegram = config.telegram
     builder = (
         ApplicationBuilder()
-        .token(config.telegram.token)
+        .application_class(JournalApplication, kwargs={"journal": journal})
+        .token(telegram.token)
+        .concurrent_updates(telegram.concurrent_updates)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if config.telegram.base_url:
-        builder = builder.base_url(config.telegram.base_url)
+    if telegram.base_url:
+        builder = builder.base_url(telegram.base_url)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
+    updates_request = request if request is not None else HTTPXRequest(connection_pool_size=1)
+    if journal is not None:
+        updates_request = JournalingRequest(updates_request, journal)
+    builder = builder.get_updates_request(updates_request)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(FairRateLimiter(send_limits(config), outbox=journal))
     application = builder.build()
+    assert isinstance(application, JournalApplication)
     application.bot_data[SERVICE] = service
     application.bot_data[CONFIG] = config
     application.bot_data[STORE] = store
@@ -105,10 +118,12 @@ async def purge_old_rows(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    """Flush and close the database."""
+    """Flush and close the database and the journal."""
     store: Store | None = application.bot_data.get(STORE)
     if store is not None:
         store.close()
+    if isinstance(application, JournalApplication) and application.journal is not None:
+        application.journal.close()
 
 
 async def post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -137,6 +152,16 @@ async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     raise ApplicationHandlerStop
 
 
+def send_limits(config: Config) -> SendLimits:
+    """The rate limiter's budgets from the config."""
+    telegram = config.telegram
+    return SendLimits(
+        overall_per_second=telegram.send_per_second,
+        private_per_second=telegram.private_chat_per_second,
+        group_per_minute=telegram.group_chat_per_minute,
+    )
+
+
 def run(config: Config) -> int:
     """Run the bot by polling or webhook until SIGINT/SIGTERM; return the exit status."""
     telegram = config.telegram
@@ -149,18 +174,7 @@ def run(config: Config) -> int:
     service = KnowledgeService(config.knowledge.dir, config.matching)
     storage = config.storage
     store = open_store(storage.path, salt=storage.salt, retention_days=storage.retention_days)
-    application = build_application(config, service, store=store)
+    journal = open_journal(journal_path_for(storage.path))
+    application = build_application(config, service, store=store, journal=journal)
     logger.info("knowledge loaded: %d entries", len(service.knowledge.entries))
-    if telegram.mode == "webhook":
-        hook = telegram.webhook
-        application.run_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.url_path,
-            webhook_url=hook.webhook_url or None,
-            secret_token=hook.secret_token,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    return asyncio.run(serve(application, config))

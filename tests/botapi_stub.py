@@ -17,6 +17,11 @@ from urllib.parse import parse_qs
 from handlers.offline import BOT_USER
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # like a real server: a burst of connections is not reset
+    daemon_threads = True
+
+
 class BotAPIStub:
     """Run with ``start()``; ``base_url`` is what ``python -m bot run --base-url`` takes."""
 
@@ -25,7 +30,7 @@ class BotAPIStub:
         self.updates: list[dict[str, Any]] = []
         self.faults: dict[str, list[Any]] = {}
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

@@ -236,7 +236,7 @@ def test_restart_after_kill_9_keeps_every_committed_row(tmp_path: Path) -> None:
     assert stored_questions(db) == 5  # committed rows survive, WAL and all
 
     stub = BotAPIStub().start()
-    stub.push(message(1, "家附近有没有幸福食堂"))
+    stub.push(message(6, "家附近有没有幸福食堂"))  # Telegram's update ids only grow
     process = start_bot(stub, db)
     try:
         stub.wait_for("sendMessage", 1)
