@@ -19,16 +19,16 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.privacy import mask_numbers
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
+_T = TypeVar("_T")
 DONE_KEPT = dt.timedelta(days=1)  # handled ids are remembered this long to spot re-deliveries
 ENTITY_KINDS = ("bot_command", "mention")  # what handlers read of a message's entities
 
@@ -146,15 +146,15 @@ class Journal:
                 logger.warning("journal checkpoint failed: %s", exc)
             self._connection.close()
 
-    @contextmanager
-    def _writing(self, action: str) -> Iterator[sqlite3.Connection]:
-        """One transaction; a failure is logged and the caller carries on without it."""
+    def _write(self, action: str, work: Callable[[sqlite3.Connection], _T], default: _T) -> _T:
+        """``work`` in one transaction; a failure is logged and ``default`` returned."""
         with self._lock:
             try:
                 with self._connection:
-                    yield self._connection
+                    return work(self._connection)
             except sqlite3.Error as exc:
                 logger.error("journal: could not %s: %s", action, exc)
+                return default
 
     def _now(self) -> str:
         return self.clock().isoformat()
@@ -168,12 +168,15 @@ class Journal:
             reduced = reduce_update(update)
             if reduced is not None:
                 rows.append((update["update_id"], self._now(), json.dumps(reduced)))
-        if not rows:
-            return
-        with self._writing("record updates") as connection:
-            connection.executemany(
-                "INSERT OR IGNORE INTO inbox (update_id, received_at, payload) VALUES (?, ?, ?)",
-                rows,
+        if rows:
+            self._write(
+                "record updates",
+                lambda db: db.executemany(
+                    "INSERT OR IGNORE INTO inbox (update_id, received_at, payload)"
+                    " VALUES (?, ?, ?)",
+                    rows,
+                ),
+                None,
             )
 
     def claim(self, update_id: int) -> bool:
@@ -195,13 +198,14 @@ class Journal:
 
     def finish(self, update_id: int) -> None:
         """The update is handled: forget its content, its sent replies, keep its id for a day."""
-        with self._writing("finish an update") as connection:
-            connection.execute(
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
                 "UPDATE inbox SET done = 1, payload = NULL WHERE update_id = ?", (update_id,)
             )
-            connection.execute(
-                "DELETE FROM outbox WHERE update_id = ? AND payload IS NULL", (update_id,)
-            )
+            db.execute("DELETE FROM outbox WHERE update_id = ? AND payload IS NULL", (update_id,))
+
+        self._write("finish an update", work, None)
         self.release(update_id)
 
     def release(self, update_id: int) -> None:
@@ -214,18 +218,26 @@ class Journal:
     def record_reply(self, endpoint: str, payload: dict[str, Any]) -> int | None:
         """Write a reply down before it is sent; its id, or None if it could not be written."""
         encoded = json.dumps(payload, ensure_ascii=False, default=_to_json)
-        with self._writing("record a reply") as connection:
-            cursor = connection.execute(
-                "INSERT INTO outbox (update_id, created_at, endpoint, payload) VALUES (?, ?, ?, ?)",
-                (current_update.get(), self._now(), endpoint, encoded),
-            )
-            return cursor.lastrowid
-        return None
+        row = (current_update.get(), self._now(), endpoint, encoded)
+        return self._write(
+            "record a reply",
+            lambda db: (
+                db.execute(
+                    "INSERT INTO outbox (update_id, created_at, endpoint, payload)"
+                    " VALUES (?, ?, ?, ?)",
+                    row,
+                ).lastrowid
+            ),
+            None,
+        )
 
     def reply_sent(self, outbox_id: int) -> None:
         """Telegram accepted the reply (or refused it for good): never send it again."""
-        with self._writing("mark a reply sent") as connection:
-            connection.execute("UPDATE outbox SET payload = NULL WHERE id = ?", (outbox_id,))
+        self._write(
+            "mark a reply sent",
+            lambda db: db.execute("UPDATE outbox SET payload = NULL WHERE id = ?", (outbox_id,)),
+            None,
+        )
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -235,34 +247,35 @@ class Journal:
         An unfinished update whose replies were already written down is not handled again:
         its unsent replies are sent instead, so nobody gets the same answer twice.
         """
-        found = Backlog()
         oldest = (self.clock() - max_age).isoformat()
-        with self._writing("read the backlog") as connection:
-            found.dropped_replies = connection.execute(
+        forget_before = (self.clock() - DONE_KEPT).isoformat()
+
+        def work(db: sqlite3.Connection) -> Backlog:
+            found = Backlog()
+            found.dropped_replies = db.execute(
                 "DELETE FROM outbox WHERE payload IS NOT NULL AND created_at < ?", (oldest,)
             ).rowcount
-            found.dropped_updates = connection.execute(
+            found.dropped_updates = db.execute(
                 "UPDATE inbox SET done = 1, payload = NULL WHERE done = 0 AND received_at < ?",
                 (oldest,),
             ).rowcount
-            for outbox_id, endpoint, payload in connection.execute(
+            for outbox_id, endpoint, payload in db.execute(
                 "SELECT id, endpoint, payload FROM outbox WHERE payload IS NOT NULL ORDER BY id"
             ):
                 found.replies.append(Reply(outbox_id, endpoint, json.loads(payload)))
-            connection.execute(
+            db.execute(
                 "UPDATE inbox SET done = 1, payload = NULL WHERE done = 0"
                 " AND update_id IN (SELECT update_id FROM outbox WHERE update_id IS NOT NULL)"
             )
-            for (payload,) in connection.execute(
+            for (payload,) in db.execute(
                 "SELECT payload FROM inbox WHERE done = 0 ORDER BY update_id"
             ):
                 found.updates.append(json.loads(payload))
-            connection.execute("DELETE FROM outbox WHERE payload IS NULL")
-            connection.execute(
-                "DELETE FROM inbox WHERE done = 1 AND received_at < ?",
-                ((self.clock() - DONE_KEPT).isoformat(),),
-            )
-        return found
+            db.execute("DELETE FROM outbox WHERE payload IS NULL")
+            db.execute("DELETE FROM inbox WHERE done = 1 AND received_at < ?", (forget_before,))
+            return found
+
+        return self._write("read the backlog", work, Backlog())
 
     def counts(self) -> dict[str, int]:
         """Unfinished updates and unsent replies (for tests and logs)."""

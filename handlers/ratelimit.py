@@ -2,8 +2,8 @@
 
 PTB's ``AIORateLimiter`` halts every request of every chat on any 429 and gives up after its
 retries, so one resident flooding the bot delays everyone and loses replies. Here each chat has
-its own leaky bucket (aiolimiter, the library AIORateLimiter itself builds on) and its own
-"blocked until", beside one global bucket; a reply whose chat is throttled waits its turn instead
+its own spacing and its own "blocked until", beside one global leaky bucket (aiolimiter, the
+library AIORateLimiter itself builds on); a reply whose chat is throttled waits its turn instead
 of failing. PTB's docs invite exactly this: a ``BaseRateLimiter`` subclass.
 """
 
@@ -50,8 +50,9 @@ class SendLimits:
 
 @dataclass
 class _Chat:
-    limiter: AsyncLimiter
+    interval: float  # seconds between two sends, counted from when the last one was answered
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_at: float = 0.0
     blocked_until: float = 0.0
     waiting: int = 0
 
@@ -148,8 +149,8 @@ class FairRateLimiter(BaseRateLimiter[int]):
         deadline = self._now() + self.limits.max_wait_seconds
         async with self._chat(chat_id) as chat:
             while True:
-                await self._wait_until(max(chat.blocked_until, self._blocked_until))
-                async with chat.limiter, self._overall:
+                await self._wait_until(max(chat.next_at, chat.blocked_until, self._blocked_until))
+                async with self._overall:
                     try:
                         return await callback(*args, **kwargs)
                     except RetryAfter as exc:
@@ -158,6 +159,10 @@ class FairRateLimiter(BaseRateLimiter[int]):
                             logger.warning("a reply waited too long behind 429s: given up")
                             raise
                         logger.info("429 for one chat: its replies wait %.1f s", _seconds(exc))
+                    finally:
+                        # Counted from the answer, not the request: Telegram saw the send
+                        # somewhere in between, so the spacing it sees is never shorter.
+                        chat.next_at = self._now() + chat.interval
 
     @contextlib.asynccontextmanager
     async def _chat(self, chat_id: int | str) -> AsyncIterator[_Chat]:
@@ -167,7 +172,7 @@ class FairRateLimiter(BaseRateLimiter[int]):
             self._forget_idle_chats()
         chat = self._chats.get(chat_id)
         if chat is None:
-            chat = _Chat(self._chat_limiter(chat_id))
+            chat = _Chat(self._chat_interval(chat_id))
             self._chats[chat_id] = chat
         chat.waiting += 1
         try:
@@ -176,18 +181,18 @@ class FairRateLimiter(BaseRateLimiter[int]):
         finally:
             chat.waiting -= 1
 
-    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
+    def _chat_interval(self, chat_id: int | str) -> float:
         # Private chats have positive ids; groups, supergroups and channels negative ones or @names.
         if isinstance(chat_id, int) and chat_id > 0:
-            return AsyncLimiter(1, 1 / self.limits.private_per_second)
-        return AsyncLimiter(1, 60 / self.limits.group_per_minute)
+            return 1 / self.limits.private_per_second
+        return 60 / self.limits.group_per_minute
 
     def _forget_idle_chats(self) -> None:
         now = self._now()
         idle = [
             key
             for key, chat in self._chats.items()
-            if chat.waiting == 0 and chat.blocked_until <= now and chat.limiter.has_capacity()
+            if chat.waiting == 0 and max(chat.blocked_until, chat.next_at) <= now
         ]
         for key in idle:
             del self._chats[key]

@@ -29,6 +29,12 @@ class BotAPIStub:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.updates: list[dict[str, Any]] = []
         self.faults: dict[str, list[Any]] = {}
+        self.confirmed = 0  # the highest getUpdates offset seen
+        self.times: list[float] = []  # when each call in ``calls`` arrived (monotonic)
+        self.chat_limit: float | None = None  # like Telegram: sends per second per chat
+        self.retry_after = 2
+        self._chat_sent: dict[int, float] = {}
+        self._chat_blocked: dict[int, float] = {}
         self.lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -62,6 +68,38 @@ class BotAPIStub:
             time.sleep(0.05)
         raise AssertionError(f"only {len(self.sent(method))} {method} calls after {timeout}s")
 
+    def limit_chats(self, per_second: float = 1.0, retry_after: int = 2) -> None:
+        """Answer a chat's sends beyond ``per_second`` (and all of them for ``retry_after``
+        seconds after that) with 429, the way Telegram enforces its per-chat limit."""
+        self.chat_limit, self.retry_after = per_second, retry_after
+
+    def sent_at(self, method: str = "sendMessage") -> list[tuple[float, dict[str, Any]]]:
+        """Accepted calls of ``method`` with the moment each arrived."""
+        with self.lock:
+            return [(t, p) for (n, p), t in zip(self.calls, self.times, strict=True) if n == method]
+
+    def _throttled(self, method: str, params: dict[str, Any]) -> Any:
+        """A 429 if this send breaks the chat's limit, else None (and the send is counted)."""
+        if self.chat_limit is None or method not in ("sendMessage", "editMessageText"):
+            return None
+        chat = int(params.get("chat_id", 0))
+        now = time.monotonic()
+        with self.lock:
+            blocked = self._chat_blocked.get(chat, 0.0)
+            if now < blocked:
+                wait = max(1, round(blocked - now))
+            elif now - self._chat_sent.get(chat, -1e9) < 1 / self.chat_limit:
+                self._chat_blocked[chat] = now + self.retry_after
+                wait = self.retry_after
+            else:
+                self._chat_sent[chat] = now
+                return None
+            self.calls.append((f"{method}!429", params))
+            self.times.append(now)
+        description = f"Too Many Requests: retry after {wait}"
+        body = {"ok": False, "error_code": 429, "description": description}
+        return 429, {**body, "parameters": {"retry_after": wait}}
+
     def inject(self, method: str, *faults: Any) -> None:
         """Answer the next calls of ``method`` with these faults, in order: ``"drop"`` (close
         the connection without a response) or ``(status, body)``."""
@@ -74,14 +112,17 @@ class BotAPIStub:
             if not queue:
                 return None
             self.calls.append((f"{method}!fault", params))
+            self.times.append(time.monotonic())
             return queue.pop(0)
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         with self.lock:
             self.calls.append((method, params))
+            self.times.append(time.monotonic())
             if method == "getUpdates":
-                offset = int(params.get("offset") or 0)
-                pending = [u for u in self.updates if u["update_id"] >= offset]
+                # Like Telegram, an offset confirms every earlier update for good.
+                self.confirmed = max(self.confirmed, int(params.get("offset") or 0))
+                pending = [u for u in self.updates if u["update_id"] >= self.confirmed]
                 return pending
         if method == "getMe":
             return BOT_USER
@@ -111,7 +152,7 @@ class BotAPIStub:
                 if method == "getUpdates":
                     time.sleep(0.05)  # a short poll, not a busy loop
                 status, payload_object = 200, None
-                fault = stub.next_fault(method, params)
+                fault = stub.next_fault(method, params) or stub._throttled(method, params)
                 if fault == "drop":
                     self.close_connection = True  # no response at all: a network error
                     return
