@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers import Answer, AnswerItem, source_ref
+from bot.background import building_beside_answers
 from bot.config import MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import Knowledge, load_knowledge
@@ -78,7 +79,8 @@ class KnowledgeService:
         """
         with self._reload_lock:
             started = time.perf_counter()
-            new_index = self._build(self.directory)
+            with building_beside_answers():
+                new_index = self._build(self.directory)
             old = self._index.knowledge.fingerprints
             new = new_index.knowledge.fingerprints
             self._index = new_index

@@ -30,6 +30,7 @@ class BotAPIStub:
         self.updates: list[dict[str, Any]] = []
         self.faults: dict[str, list[Any]] = {}
         self.confirmed = 0  # the highest getUpdates offset seen
+        self.delivered: dict[int, float] = {}  # update id → when getUpdates first returned it
         self.times: list[float] = []  # when each call in ``calls`` arrived (monotonic)
         self.chat_limit: float | None = None  # like Telegram: sends per second per chat
         self.retry_after = 2
@@ -123,6 +124,9 @@ class BotAPIStub:
                 # Like Telegram, an offset confirms every earlier update for good.
                 self.confirmed = max(self.confirmed, int(params.get("offset") or 0))
                 pending = [u for u in self.updates if u["update_id"] >= self.confirmed]
+                now = time.monotonic()
+                for update in pending:
+                    self.delivered.setdefault(update["update_id"], now)
                 return pending
         if method == "getMe":
             return BOT_USER
