@@ -4,7 +4,11 @@ A build runs in a thread, but two things still stop every other thread: the cycl
 collector, which walks every tracked object (millions at 100k entries; pauses of 150 ms and
 more were measured), and the interpreter's 5 ms switch interval, which an event loop doing many
 small I/O steps pays at every step while the build holds the interpreter. During a build the
-collector is paused and the switch interval shortened; afterwards the collector resumes.
+collector is paused and the switch interval shortened. Afterwards everything alive is frozen
+(``gc.freeze``, as large Python services do after start-up) before the collector resumes:
+otherwise its first full pass walks the new version at once. A frozen object is still freed
+when its last reference goes; only a reference cycle among frozen objects would stay, and the
+knowledge's objects form none.
 """
 
 from __future__ import annotations
@@ -38,4 +42,5 @@ def building_beside_answers() -> Iterator[None]:
             _active -= 1
             if _active == 0:
                 sys.setswitchinterval(_saved_interval)
+                gc.freeze()
                 gc.enable()

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,7 +49,12 @@ class Knowledge:
 
     def categories(self) -> list[str]:
         """Categories in the order their first entry appears."""
-        return list(dict.fromkeys(entry.category for entry in self.entries))
+        return list(self._categories)
+
+    @cached_property
+    def _categories(self) -> tuple[str, ...]:
+        # Every answer's keyboard asks for them: computed once per version, not per answer.
+        return tuple(dict.fromkeys(entry.category for entry in self.entries))
 
     def article_path(self, source: Source) -> Path | None:
         """The article text file of a source, when it names one."""

@@ -43,6 +43,11 @@ def keys_of(context: ContextTypes.DEFAULT_TYPE) -> KeyDirectory:
     return keys
 
 
+def refresh_keys(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Build the keys of the current version now (e.g. in the reload's thread)."""
+    context.bot_data[KEYS] = KeyDirectory(service_of(context).knowledge)
+
+
 def is_admin(user_id: int | None, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Admins come only from config or BOT_ADMIN_IDS."""
     return user_id is not None and user_id in config_of(context).telegram.admins
