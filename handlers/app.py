@@ -6,6 +6,7 @@ Run it with ``python -m bot run``; without a token it says which variable to set
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import time
@@ -177,4 +178,5 @@ def run(config: Config) -> int:
     journal = open_journal(journal_path_for(storage.path))
     application = build_application(config, service, store=store, journal=journal)
     logger.info("knowledge loaded: %d entries", len(service.knowledge.entries))
+    gc.freeze()  # the loaded knowledge lives for the whole run: no GC pass needs to walk it
     return asyncio.run(serve(application, config))
