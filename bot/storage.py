@@ -159,7 +159,9 @@ class Store:
             self._open()
         if self._db is None:
             raise sqlite3.OperationalError("database unavailable")
-        with self._lock, self._db.conn:
+        # sqlite-utils 4 commits each db.execute at once unless a transaction is open: atomic()
+        # opens one, so an operation's writes are kept or undone together.
+        with self._lock, self._db.atomic():
             yield self._db
 
     def _safely(self, action: str, work: Callable[[sqlite_utils.Database], _T], default: _T) -> _T:
@@ -356,7 +358,7 @@ def migrate(db: sqlite_utils.Database) -> None:
     current = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
     for version, step in enumerate(MIGRATIONS, 1):
         if version > current:
-            with db.conn:
+            with db.atomic():
                 step(db)
                 db.table("schema_version").insert({"version": version})
 

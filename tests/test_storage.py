@@ -10,7 +10,9 @@ import stat
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
+from bot import storage
 from bot.cli import main
 from bot.config import MatchingSettings
 from bot.privacy import mask_numbers
@@ -59,6 +61,22 @@ def test_schema_created_and_migrated_once(tmp_path: Path) -> None:
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"queries", "feedback", "reloads", "preferences", "schema_version"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_migration_failing_halfway_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def half_done(db: sqlite_utils.Database) -> None:
+        db.table("extra").create({"id": int}, pk="id")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, half_done])
+    path = tmp_path / "bot.db"
+    assert Store(path, salt="s").health.failures == 1
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT MAX(version) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "extra" not in tables and "queries" in tables
 
 
 @pytest.mark.parametrize(
@@ -125,6 +143,20 @@ def test_forget_deletes_everything_about_one_person(store: Store) -> None:
     assert store.forget(USER) == 3
     assert [r["question"] for r in store.rows("queries")] == ["别人的问题"]
     assert store.rows("feedback") == [] and store.region_of(USER) is None
+
+
+def test_a_forget_failing_halfway_deletes_nothing(store: Store) -> None:
+    store.record_query(record("幸福食堂", True, "elderly-canteens"))
+    store.record_feedback(USER, "elderly-canteens", True, 1)
+    saboteur = sqlite3.connect(store.path)  # the second delete (feedback) fails
+    saboteur.execute(
+        "CREATE TRIGGER no_delete BEFORE DELETE ON feedback BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    saboteur.commit()
+    assert store.forget(USER) == -1
+    store.health.paused_until = 0  # later, the rows can be read again
+    assert [r["question"] for r in store.rows("queries")] == ["幸福食堂"]
+    assert len(store.rows("feedback")) == 1
 
 
 def test_totals_on_a_known_fixture(store: Store, clock: Clock) -> None:
