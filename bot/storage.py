@@ -139,6 +139,8 @@ class Store:
                 str(self.path), timeout=self.busy_timeout, check_same_thread=False
             )
             db = sqlite_utils.Database(connection)
+            # Deleted rows are overwritten with zeros, not left in free space (/forget).
+            db.execute("PRAGMA secure_delete=ON")
             if str(self.path) != ":memory:":
                 db.enable_wal()
             migrate(db)
@@ -154,22 +156,33 @@ class Store:
                 self._db = None
 
     @contextmanager
-    def _session(self) -> Iterator[sqlite_utils.Database]:
+    def _session(self, transaction: bool) -> Iterator[sqlite_utils.Database]:
         if self._db is None:
             self._open()
         if self._db is None:
             raise sqlite3.OperationalError("database unavailable")
-        # sqlite-utils 4 commits each db.execute at once unless a transaction is open: atomic()
-        # opens one, so an operation's writes are kept or undone together.
-        with self._lock, self._db.atomic():
-            yield self._db
+        with self._lock:
+            if not transaction:
+                yield self._db
+                return
+            # sqlite-utils 4 commits each db.execute at once unless a transaction is open:
+            # atomic() opens one, so an operation's writes are kept or undone together.
+            with self._db.atomic():
+                yield self._db
 
-    def _safely(self, action: str, work: Callable[[sqlite_utils.Database], _T], default: _T) -> _T:
+    def _safely(
+        self,
+        action: str,
+        work: Callable[[sqlite_utils.Database], _T],
+        default: _T,
+        *,
+        transaction: bool = True,
+    ) -> _T:
         """Run ``work``; on failure log, count, pause writes for a while, and return ``default``."""
         if time.monotonic() < self.health.paused_until:
             return default
         try:
-            with self._session() as db:
+            with self._session(transaction) as db:
                 return work(db)
         except (sqlite3.Error, OSError) as exc:
             self._failed(action, exc)
@@ -272,7 +285,16 @@ class Store:
             deleted += db.execute("DELETE FROM reloads WHERE admin_hash = ?", [key]).rowcount
             return deleted
 
-        return self._safely("forget", work, -1)
+        deleted = self._safely("forget", work, -1)
+        if deleted > 0:
+            # The deleted rows' old pages stay in the write-ahead log until it is checkpointed.
+            self._safely(
+                "checkpoint",
+                lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone(),
+                None,
+                transaction=False,
+            )
+        return deleted
 
     def purge_old(self) -> int:
         """Delete rows older than ``retention_days``; return how many."""

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -143,6 +144,29 @@ def test_forget_deletes_everything_about_one_person(store: Store) -> None:
     assert store.forget(USER) == 3
     assert [r["question"] for r in store.rows("queries")] == ["别人的问题"]
     assert store.rows("feedback") == [] and store.region_of(USER) is None
+
+
+def test_forgotten_questions_leave_no_bytes_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect = sqlite3.connect
+
+    def default_off(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        # Many SQLite builds (not Debian's) do not overwrite deleted rows unless asked to.
+        connection = connect(*args, **kwargs)
+        connection.execute("PRAGMA secure_delete=OFF")
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", default_off)
+    store = Store(tmp_path / "bot.db", salt="s")
+    secret = "我的低保证明丢了怎么补"
+    store.record_query(record(secret, False))
+    store.record_query(record("别人的问题", False, user=5))
+    files = [store.path, store.path.with_name("bot.db-wal")]
+    assert secret.encode() in b"".join(p.read_bytes() for p in files)
+    assert store.forget(USER) == 1
+    assert all(secret.encode() not in p.read_bytes() for p in files if p.exists())
+    assert [r["question"] for r in store.rows("queries")] == ["别人的问题"]
 
 
 def test_a_forget_failing_halfway_deletes_nothing(store: Store) -> None:
