@@ -224,15 +224,31 @@ class Store:
     def record_feedback(
         self, user_id: int | str, entry_id: str, helpful: bool, query_id: int | None
     ) -> bool:
-        """Store one 👍 / 👎."""
+        """Store one 👍 / 👎 on the person's own stored question; False when not stored.
+
+        Anyone in a group can press the buttons under an answer, and callback data can be forged:
+        feedback on a question that does not exist or that someone else asked is ignored.
+        """
+        if query_id is None:
+            return False
+        key = self.user_hash(user_id)
         row = {
             "time": self._now(),
-            "user_hash": self.user_hash(user_id),
+            "user_hash": key,
             "query_id": query_id,
             "entry_id": entry_id,
             "helpful": int(helpful),
         }
-        return self._insert("feedback", row) is not None
+
+        def work(db: sqlite_utils.Database) -> bool:
+            asker = db.execute("SELECT user_hash FROM queries WHERE id = ?", [query_id]).fetchone()
+            if asker is None or asker[0] != key:
+                logger.info("feedback on a question that is not the sender's: ignored")
+                return False
+            db.table("feedback").insert(row)
+            return True
+
+        return self._safely("insert into feedback", work, False)
 
     def record_reload(
         self,

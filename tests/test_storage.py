@@ -183,6 +183,19 @@ def test_a_forget_failing_halfway_deletes_nothing(store: Store) -> None:
     assert len(store.rows("feedback")) == 1
 
 
+def test_feedback_only_on_ones_own_stored_question(store: Store) -> None:
+    own = store.record_query(record("幸福食堂", True, "elderly-canteens"))
+    other = store.record_query(record("就业岗位", True, "jobs", user=5))
+    assert store.record_feedback(USER, "jobs", False, other) is False
+    assert store.record_feedback(USER, "elderly-canteens", False, 999) is False
+    assert store.record_feedback(USER, "elderly-canteens", False, None) is False
+    assert store.record_feedback(USER, "elderly-canteens", False, own) is True
+    assert [(r["query_id"], r["user_hash"]) for r in store.rows("feedback")] == [
+        (own, store.user_hash(USER))
+    ]
+    assert store.totals(1).unhelpful == 1
+
+
 def test_totals_on_a_known_fixture(store: Store, clock: Clock) -> None:
     store.record_query(record("一周前", True, "old-entry"))
     clock.now += dt.timedelta(days=3)
