@@ -139,6 +139,8 @@ class Store:
                 str(self.path), timeout=self.busy_timeout, check_same_thread=False
             )
             db = sqlite_utils.Database(connection)
+            # Deleted rows are overwritten with zeros, not left in free space (/forget).
+            db.execute("PRAGMA secure_delete=ON")
             if str(self.path) != ":memory:":
                 db.enable_wal()
             migrate(db)
@@ -154,20 +156,33 @@ class Store:
                 self._db = None
 
     @contextmanager
-    def _session(self) -> Iterator[sqlite_utils.Database]:
+    def _session(self, transaction: bool) -> Iterator[sqlite_utils.Database]:
         if self._db is None:
             self._open()
         if self._db is None:
             raise sqlite3.OperationalError("database unavailable")
-        with self._lock, self._db.conn:
-            yield self._db
+        with self._lock:
+            if not transaction:
+                yield self._db
+                return
+            # sqlite-utils 4 commits each db.execute at once unless a transaction is open:
+            # atomic() opens one, so an operation's writes are kept or undone together.
+            with self._db.atomic():
+                yield self._db
 
-    def _safely(self, action: str, work: Callable[[sqlite_utils.Database], _T], default: _T) -> _T:
+    def _safely(
+        self,
+        action: str,
+        work: Callable[[sqlite_utils.Database], _T],
+        default: _T,
+        *,
+        transaction: bool = True,
+    ) -> _T:
         """Run ``work``; on failure log, count, pause writes for a while, and return ``default``."""
         if time.monotonic() < self.health.paused_until:
             return default
         try:
-            with self._session() as db:
+            with self._session(transaction) as db:
                 return work(db)
         except (sqlite3.Error, OSError) as exc:
             self._failed(action, exc)
@@ -209,15 +224,31 @@ class Store:
     def record_feedback(
         self, user_id: int | str, entry_id: str, helpful: bool, query_id: int | None
     ) -> bool:
-        """Store one 👍 / 👎."""
+        """Store one 👍 / 👎 on the person's own stored question; False when not stored.
+
+        Anyone in a group can press the buttons under an answer, and callback data can be forged:
+        feedback on a question that does not exist or that someone else asked is ignored.
+        """
+        if query_id is None:
+            return False
+        key = self.user_hash(user_id)
         row = {
             "time": self._now(),
-            "user_hash": self.user_hash(user_id),
+            "user_hash": key,
             "query_id": query_id,
             "entry_id": entry_id,
             "helpful": int(helpful),
         }
-        return self._insert("feedback", row) is not None
+
+        def work(db: sqlite_utils.Database) -> bool:
+            asker = db.execute("SELECT user_hash FROM queries WHERE id = ?", [query_id]).fetchone()
+            if asker is None or asker[0] != key:
+                logger.info("feedback on a question that is not the sender's: ignored")
+                return False
+            db.table("feedback").insert(row)
+            return True
+
+        return self._safely("insert into feedback", work, False)
 
     def record_reload(
         self,
@@ -270,7 +301,16 @@ class Store:
             deleted += db.execute("DELETE FROM reloads WHERE admin_hash = ?", [key]).rowcount
             return deleted
 
-        return self._safely("forget", work, -1)
+        deleted = self._safely("forget", work, -1)
+        if deleted > 0:
+            # The deleted rows' old pages stay in the write-ahead log until it is checkpointed.
+            self._safely(
+                "checkpoint",
+                lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone(),
+                None,
+                transaction=False,
+            )
+        return deleted
 
     def purge_old(self) -> int:
         """Delete rows older than ``retention_days``; return how many."""
@@ -356,7 +396,7 @@ def migrate(db: sqlite_utils.Database) -> None:
     current = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
     for version, step in enumerate(MIGRATIONS, 1):
         if version > current:
-            with db.conn:
+            with db.atomic():
                 step(db)
                 db.table("schema_version").insert({"version": version})
 

@@ -8,9 +8,12 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlite_utils
 
+from bot import storage
 from bot.cli import main
 from bot.config import MatchingSettings
 from bot.privacy import mask_numbers
@@ -59,6 +62,22 @@ def test_schema_created_and_migrated_once(tmp_path: Path) -> None:
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"queries", "feedback", "reloads", "preferences", "schema_version"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_migration_failing_halfway_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def half_done(db: sqlite_utils.Database) -> None:
+        db.table("extra").create({"id": int}, pk="id")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, half_done])
+    path = tmp_path / "bot.db"
+    assert Store(path, salt="s").health.failures == 1
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT MAX(version) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "extra" not in tables and "queries" in tables
 
 
 @pytest.mark.parametrize(
@@ -125,6 +144,56 @@ def test_forget_deletes_everything_about_one_person(store: Store) -> None:
     assert store.forget(USER) == 3
     assert [r["question"] for r in store.rows("queries")] == ["别人的问题"]
     assert store.rows("feedback") == [] and store.region_of(USER) is None
+
+
+def test_forgotten_questions_leave_no_bytes_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect = sqlite3.connect
+
+    def default_off(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        # Many SQLite builds (not Debian's) do not overwrite deleted rows unless asked to.
+        connection = connect(*args, **kwargs)
+        connection.execute("PRAGMA secure_delete=OFF")
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", default_off)
+    store = Store(tmp_path / "bot.db", salt="s")
+    secret = "我的低保证明丢了怎么补"
+    store.record_query(record(secret, False))
+    store.record_query(record("别人的问题", False, user=5))
+    files = [store.path, store.path.with_name("bot.db-wal")]
+    assert secret.encode() in b"".join(p.read_bytes() for p in files)
+    assert store.forget(USER) == 1
+    assert all(secret.encode() not in p.read_bytes() for p in files if p.exists())
+    assert [r["question"] for r in store.rows("queries")] == ["别人的问题"]
+
+
+def test_a_forget_failing_halfway_deletes_nothing(store: Store) -> None:
+    store.record_query(record("幸福食堂", True, "elderly-canteens"))
+    store.record_feedback(USER, "elderly-canteens", True, 1)
+    saboteur = sqlite3.connect(store.path)  # the second delete (feedback) fails
+    saboteur.execute(
+        "CREATE TRIGGER no_delete BEFORE DELETE ON feedback BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    saboteur.commit()
+    assert store.forget(USER) == -1
+    store.health.paused_until = 0  # later, the rows can be read again
+    assert [r["question"] for r in store.rows("queries")] == ["幸福食堂"]
+    assert len(store.rows("feedback")) == 1
+
+
+def test_feedback_only_on_ones_own_stored_question(store: Store) -> None:
+    own = store.record_query(record("幸福食堂", True, "elderly-canteens"))
+    other = store.record_query(record("就业岗位", True, "jobs", user=5))
+    assert store.record_feedback(USER, "jobs", False, other) is False
+    assert store.record_feedback(USER, "elderly-canteens", False, 999) is False
+    assert store.record_feedback(USER, "elderly-canteens", False, None) is False
+    assert store.record_feedback(USER, "elderly-canteens", False, own) is True
+    assert [(r["query_id"], r["user_hash"]) for r in store.rows("feedback")] == [
+        (own, store.user_hash(USER))
+    ]
+    assert store.totals(1).unhelpful == 1
 
 
 def test_totals_on_a_known_fixture(store: Store, clock: Clock) -> None:

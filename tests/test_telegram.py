@@ -360,6 +360,15 @@ async def test_questions_and_feedback_are_stored(remembering_bot: Harness) -> No
     assert (feedback["query_id"], feedback["helpful"]) == (query["id"], 0)
 
 
+async def test_feedback_on_someone_elses_question_is_not_stored(remembering_bot: Harness) -> None:
+    api = await remembering_bot.send("幸福食堂", user_id=3)
+    unhelpful = dict(remembering_bot.buttons(api.sent()[-1]))["👎 没用"]
+    await remembering_bot.tap(unhelpful, user_id=4)  # in a group, anyone can press it
+    await remembering_bot.tap(callbacks.feedback_data("elderly-canteens", False, 77), user_id=3)
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "谢谢您的反馈！"
+    assert remembering_bot.app.bot_data["store"].rows("feedback") == []
+
+
 async def test_region_choice_changes_the_ranking(remembering_bot: Harness) -> None:
     api = await remembering_bot.send("/region")
     buttons = dict(remembering_bot.buttons(api.sent()[-1]))
