@@ -322,6 +322,9 @@ def load_config(explicit: str | None = None) -> Config:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {exc}") from exc
+    except RecursionError as exc:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ConfigError(f"{path}: {messages.TOML_TOO_DEEP}") from exc
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:

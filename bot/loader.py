@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot import messages
 from bot.errors import KnowledgeError
 from bot.models import Entry, EntryRecord, Region, Source, SynonymGroup
 from bot.passages import Passage, excerpt_spans, locate_items, represented, split_item
@@ -213,6 +214,10 @@ def read_toml(path: Path, problems: _Problems) -> dict[str, Any] | None:
         return None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        problems.add(f"{path}: {messages.TOML_TOO_DEEP}")
+        return None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         position = _TOML_POSITION.search(message)

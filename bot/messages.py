@@ -92,3 +92,6 @@ NO_WEBHOOK_SECRET = (
     "Webhook mode needs a secret: set telegram.webhook.secret_token in config.toml "
     "(Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; other requests are refused)"
 )
+# A TOML file (knowledge or config) whose arrays or inline tables nest too deep to parse; the
+# loader's problem lines are English like the rest of them.
+TOML_TOO_DEEP = "nested too deeply to read (arrays or tables inside each other hundreds of times)"

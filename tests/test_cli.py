@@ -175,3 +175,16 @@ def test_kb_lint_lists_uncurated_passages(kb_dir: Path, capsys: pytest.CaptureFi
     assert main(args) == 0
     out = capsys.readouterr().out
     assert 'passage "src-a#2" answers' in out
+
+
+def test_a_knowledge_file_nested_too_deep_stops_validate_and_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = write_knowledge(tmp_path / "kb", {"jobs.toml": "x = " + "[" * 3000 + "]" * 3000})
+    proc = run_cli("validate", str(kb))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{kb / 'jobs.toml'}: nested too deeply to read" in proc.stderr
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:TEST")  # it must refuse before connecting
+    proc = run_cli("run", "--knowledge", str(kb))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{kb / 'jobs.toml'}: nested too deeply to read" in proc.stderr

@@ -54,3 +54,9 @@ def test_bad_admin_ids_and_bad_files(tmp_path: Path, monkeypatch: pytest.MonkeyP
         load_config(str(tmp_path / "broken.toml"))
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(str(tmp_path / "nowhere.toml"))
+
+
+def test_a_config_nested_too_deep_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "deep.toml").write_text("x = " + "[" * 3000 + "]" * 3000, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"deep\.toml: nested too deeply to read"):
+        load_config(str(tmp_path / "deep.toml"))

@@ -306,3 +306,13 @@ def test_an_article_that_is_a_named_pipe_is_reported_not_opened(tmp_path: Path) 
     os.mkfifo(kb / "articles" / "a.txt")  # opening it for reading would block for ever
     problems = "\n".join(problems_of(kb))
     assert 'source "src-a": file:' in problems and "not found" in problems
+
+
+def test_a_file_nested_too_deep_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    arrays = "x = " + "[" * 3000 + "]" * 3000
+    tables = "x = " + "{y = " * 3000 + "1" + "}" * 3000
+    kb = write_knowledge(tmp_path, {"jobs.toml": arrays, "regions.toml": tables})
+    problems = problems_of(kb)
+    # Reported like any other problem, beside the others (the regions' names are now unknown).
+    assert problems[0].startswith(f"{kb / 'regions.toml'}: nested too deeply to read")
+    assert any(p.startswith(f"{kb / 'jobs.toml'}: nested too deeply to read") for p in problems)

@@ -496,3 +496,11 @@ async def test_a_two_part_question_gets_its_first_part_and_the_missing_detail(
     text = api.sent()[-1]["text"]
     assert text.startswith("<b>幸福食堂</b>")
     assert text.endswith("（您问的联系电话，资料里没有写。）")
+
+
+async def test_a_reload_of_a_file_nested_too_deep_reports_the_problem(bot: Harness) -> None:
+    (bot.kb / "jobs.toml").write_text("x = " + "[" * 3000 + "]" * 3000, encoding="utf-8")
+    api = await bot.send("/reload", user_id=ADMIN)
+    report = api.sent()[-1]["text"]
+    assert report.startswith("知识库有 1 个问题，没有更新，仍在使用原来的版本")
+    assert f"{bot.kb / 'jobs.toml'}: nested too deeply to read" in report
