@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers import Answer, AnswerItem, source_ref
-from bot.config import MatchingSettings
+from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
-from bot.loader import Knowledge, load_knowledge
+from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
 from bot.matcher import Candidate, MatchResult, match
 
 logger = logging.getLogger(__name__)
@@ -37,11 +37,27 @@ class ReloadReport:
 class KnowledgeService:
     """Answers questions from one knowledge directory and reloads it on demand."""
 
-    def __init__(self, directory: Path, settings: MatchingSettings) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        settings: MatchingSettings,
+        *,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    ) -> None:
         self.directory = directory
         self.settings = settings
+        self.max_file_bytes = max_file_bytes
         self._index = self._build(directory)
         self._reload_lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: Config) -> KnowledgeService:
+        """The service over the configured knowledge directory, matching and file size limit."""
+        return cls(
+            config.knowledge.dir,
+            config.matching,
+            max_file_bytes=config.knowledge.max_file_bytes,
+        )
 
     @property
     def index(self) -> MatchIndex:
@@ -94,7 +110,8 @@ class KnowledgeService:
             return report
 
     def _build(self, directory: Path) -> MatchIndex:
-        return build_index(load_knowledge(directory), self.settings.filler_words)
+        knowledge = load_knowledge(directory, self.max_file_bytes)
+        return build_index(knowledge, self.settings.filler_words)
 
     def _compose(self, index: MatchIndex, result: MatchResult) -> Answer:
         if not result.answered:

@@ -146,7 +146,7 @@ def run(config: Config) -> int:
     if telegram.mode == "webhook" and not telegram.webhook.secret_token:
         print(messages.NO_WEBHOOK_SECRET, file=sys.stderr)
         return 2
-    service = KnowledgeService(config.knowledge.dir, config.matching)
+    service = KnowledgeService.from_config(config)
     storage = config.storage
     store = open_store(storage.path, salt=storage.salt, retention_days=storage.retention_days)
     application = build_application(config, service, store=store)
