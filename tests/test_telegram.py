@@ -20,7 +20,7 @@ from bot.storage import Store
 from handlers import callbacks
 from handlers.app import build_application
 from handlers.render import split_message
-from tests.conftest import ELDERLY, write_knowledge
+from tests.conftest import ELDERLY, JOBS, write_knowledge
 from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
 
 ADMIN = 42
@@ -504,3 +504,64 @@ async def test_a_reload_of_a_file_nested_too_deep_reports_the_problem(bot: Harne
     report = api.sent()[-1]["text"]
     assert report.startswith("知识库有 1 个问题，没有更新，仍在使用原来的版本")
     assert f"{bot.kb / 'jobs.toml'}: nested too deeply to read" in report
+
+
+def cut_jobs_file(kb: Path) -> None:
+    """jobs.toml cut after its first entry: 2 of the 6 entries are gone, a third of them."""
+    (kb / "jobs.toml").write_text(JOBS[: JOBS.index("[[entries]]", 10)], encoding="utf-8")
+
+
+def confirmation_buttons(harness: Harness, params: dict[str, Any]) -> dict[str, str]:
+    buttons = dict(harness.buttons(params))
+    assert set(buttons) == {"确认更新", "取消"}
+    return buttons
+
+
+async def test_a_reload_removing_many_entries_waits_for_the_admins_confirmation(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
+    cut_jobs_file(kb_dir)
+    api = await harness.send("/reload", user_id=ADMIN)
+    (held,) = api.sent()
+    assert held["text"].startswith("这次更新将删除 2 条（共 6 条）")
+    assert "− jobs-luzhou, wildlife-insurance" in held["text"]
+    buttons = confirmation_buttons(harness, held)
+    await harness.send("野生动物")
+    assert api.sent()[-1]["text"].startswith("<b>野生动物致害补偿保险</b>")  # not swapped in yet
+    assert not harness.app.bot_data["store"].rows("reloads")
+    await harness.tap(buttons["确认更新"], user_id=ADMIN)
+    report = api.sent("editMessageText")[-1]["text"]
+    assert report.startswith("知识库已重新加载：新增 0 条，删除 2 条，修改 0 条，共 4 条")
+    await harness.send("野生动物")
+    assert not api.sent()[-1]["text"].startswith("<b>野生动物致害补偿保险</b>")
+    (row,) = harness.app.bot_data["store"].rows("reloads")
+    assert (row["ok"], row["removed"]) == (1, 2)
+    await harness.app.shutdown()
+
+
+async def test_a_held_reload_is_cancelled_expires_and_is_replaced(bot: Harness) -> None:
+    service = bot.app.bot_data["service"]
+    knowledge = service.knowledge
+    cut_jobs_file(bot.kb)
+    api = await bot.send("/reload", user_id=ADMIN)
+    first = confirmation_buttons(bot, api.sent()[-1])
+    await bot.tap(first["确认更新"], user_id=5)  # only an admin's tap counts
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "抱歉，这个命令只有管理员可以使用。"
+    await bot.tap(first["取消"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"] == "已取消这次更新，仍在使用原来的版本。"
+    await bot.tap(first["确认更新"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"].startswith(
+        "这次更新已经过期或被新的 /reload 取代"
+    )
+    await bot.send("/reload", user_id=ADMIN)
+    second = confirmation_buttons(bot, api.sent()[-1])
+    await bot.send("/reload", user_id=ADMIN)  # a new /reload replaces the held version
+    third = confirmation_buttons(bot, api.sent()[-1])
+    await bot.tap(second["确认更新"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"].startswith("这次更新已经过期")
+    started = time.monotonic()
+    service.clock = lambda: started + 601  # ten minutes later
+    await bot.tap(third["确认更新"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"].startswith("这次更新已经过期")
+    assert service.knowledge is knowledge  # nothing was ever swapped in
