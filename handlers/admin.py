@@ -6,7 +6,7 @@ import asyncio
 import html
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -16,7 +16,7 @@ from bot.report import stats_text, unanswered_groups, unanswered_text
 from bot.service import HOLD_SECONDS, ReloadReport
 from bot.storage import Store
 from handlers import callbacks, render
-from handlers.common import is_admin, service_of, store_of
+from handlers.common import edit_under_button, is_admin, service_of, store_of
 
 logger = logging.getLogger(__name__)
 MAX_IDS_LISTED = 20
@@ -132,13 +132,10 @@ async def _close_confirmation(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
 ) -> None:
     """Replace the confirmation (and its buttons) with ``text``, HTML."""
-    query = update.callback_query
-    chunks = render.split_message(text)
-    if isinstance(query.message, Message):
-        await query.edit_message_text(chunks.pop(0), parse_mode=ParseMode.HTML)
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    for chunk in chunks:
-        await context.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+    first, *rest = render.split_message(text)
+    await edit_under_button(update.callback_query, first, parse_mode=ParseMode.HTML)
+    for chunk in rest:
+        await context.bot.send_message(update.effective_chat.id, chunk, parse_mode=ParseMode.HTML)
 
 
 def _confirm_keyboard(key: str) -> InlineKeyboardMarkup:

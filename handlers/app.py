@@ -124,7 +124,8 @@ async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """More than the allowed messages a minute: one polite slow-down, then silence, no matching."""
     user = update.effective_user
     if user is None:
-        return
+        # A channel post (or a poll…): no one to answer, and no handler can serve it.
+        raise ApplicationHandlerStop
     guard: FloodGuard = context.bot_data[FLOOD]
     verdict = guard.check(user.id, time.monotonic())
     if verdict is Verdict.ALLOW:

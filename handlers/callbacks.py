@@ -75,7 +75,7 @@ def parse(data: str | None) -> Action | None:
     kind = parts[0]
     if kind == "c" and len(parts) == 2 and _is_key(parts[1]):
         return Action("category", (parts[1],))
-    if kind == "p" and len(parts) == 3 and _is_key(parts[1]) and parts[2].isdigit():
+    if kind == "p" and len(parts) == 3 and _is_key(parts[1]) and _is_number(parts[2]):
         return Action("page", (parts[1],), page=min(int(parts[2]), 10_000))
     if kind == "e" and len(parts) == 2 and _is_key(parts[1]):
         return Action("entry", (parts[1],))
@@ -95,6 +95,11 @@ def parse(data: str | None) -> Action | None:
     if kind == "r" and len(parts) == 2 and (parts[1] == "-" or _is_key(parts[1])):
         return Action("region", () if parts[1] == "-" else (parts[1],))
     return None
+
+
+def _is_number(text: str) -> bool:
+    # str.isdigit() also accepts ² or ٣, which int() refuses: ASCII digits only.
+    return bool(text) and all(c in "0123456789" for c in text)
 
 
 def _is_key(text: str) -> bool:

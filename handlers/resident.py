@@ -19,7 +19,7 @@ from bot.answers import Answer, AnswerItem
 from bot.storage import QueryRecord
 from handlers import callbacks, render
 from handlers.admin import reload_decision
-from handlers.common import config_of, keys_of, service_of, store_of
+from handlers.common import config_of, edit_under_button, keys_of, service_of, store_of
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         await query.answer()
         if action.kind == "page" and query.message is not None:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await edit_under_button(query, text, parse_mode=ParseMode.HTML, reply_markup=markup)
         else:
             await context.bot.send_message(
                 query.from_user.id if query.message is None else query.message.chat.id,
@@ -164,7 +164,7 @@ async def _choose_region(
         store.set_region(query.from_user.id, region)
     await query.answer()
     text = messages.REGION_SET.format(region=region) if region else messages.REGION_CLEARED
-    await query.edit_message_text(text)
+    await edit_under_button(query, text)
 
 
 async def send_answer(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from telegram import Update
 from telegram.error import NetworkError, TimedOut
 
 from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
@@ -565,3 +566,67 @@ async def test_a_held_reload_is_cancelled_expires_and_is_replaced(bot: Harness) 
     await bot.tap(third["确认更新"], user_id=ADMIN)
     assert api.sent("editMessageText")[-1]["text"].startswith("这次更新已经过期")
     assert service.knowledge is knowledge  # nothing was ever swapped in
+
+
+async def errors_of(harness: Harness) -> list[BaseException]:
+    """The errors the application's error handlers will see from now on."""
+    errors: list[BaseException] = []
+
+    async def record_error(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    harness.app.add_error_handler(record_error)
+    return errors
+
+
+NOT_MODIFIED = (
+    400,
+    {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: message is not modified: specified new message content and "
+        "reply markup are exactly the same as a current content and reply markup of the message",
+    },
+)
+
+
+async def test_a_double_tap_that_changes_nothing_is_no_error(tmp_path: Path) -> None:
+    entries = "".join(
+        f'\n[[entries]]\nid = "e{i}"\ntitle = "条目{i}"\ncategory = "测试"\nregion = "长治市"\n'
+        f'excerpt = "内容{i}。"\nsource = "src-b"\n'
+        for i in range(10)
+    )
+    harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
+    errors = await errors_of(harness)
+    harness.api.fail["editMessageText"] = NOT_MODIFIED  # the page is already shown
+    api = await harness.tap(callbacks.page_data("测试", 1))
+    await harness.tap(callbacks.region_data("长治市"))
+    assert api.sent("editMessageText") and not errors
+    assert "抱歉，刚才出了点问题，请稍后再试一次。" not in api.texts()
+    assert len(api.sent("answerCallbackQuery")) == 2  # both taps acknowledged
+    await harness.app.shutdown()
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "1²"])
+async def test_a_page_number_that_is_not_ascii_digits_is_forged(bot: Harness, page: str) -> None:
+    errors = await errors_of(bot)
+    api = await bot.tap(f"p:{callbacks.short_key('养老服务')}:{page}")
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "这个按钮已经过期了，请重新提问。"
+    assert not errors and not api.sent()
+
+
+async def test_a_channel_post_mentioning_the_bot_is_ignored(bot: Harness) -> None:
+    errors = await errors_of(bot)
+    for text in ("@minsheng_bot 幸福食堂在哪", "/help@minsheng_bot", "/reload"):
+        post = {
+            "message_id": 7,
+            "date": 0,
+            "chat": {"id": -1001, "type": "channel", "title": "民生频道"},
+            "text": text,
+        }
+        if text.startswith("/"):
+            post["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+        await bot.app.process_update(
+            Update.de_json({"update_id": 1, "channel_post": post}, bot.app.bot)
+        )
+    assert not errors and not bot.api.sent()
