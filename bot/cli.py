@@ -195,7 +195,7 @@ def _seed_questions(path: Path, config: Config) -> list[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line)["q"] for line in lines if line.strip()]
     except (OSError, ValueError, KeyError):
-        knowledge = load_knowledge(config.knowledge.dir)
+        knowledge = load_knowledge(config.knowledge.dir, config.knowledge.max_file_bytes)
         return [q for entry in knowledge.entries for q in entry.questions]
 
 
@@ -204,7 +204,7 @@ def report_command(config: Config, args: argparse.Namespace) -> int:
     from bot.report import PERIODS, stats_text, unanswered_groups, unanswered_text
 
     store = _existing_store(config)
-    service = KnowledgeService(config.knowledge.dir, config.matching)
+    service = KnowledgeService.from_config(config)
     groups = unanswered_groups(store, service, args.days)
     if args.json:
         payload = {
@@ -229,7 +229,7 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
     from bot.report import unanswered_groups
 
     store = _existing_store(config)
-    service = KnowledgeService(config.knowledge.dir, config.matching)
+    service = KnowledgeService.from_config(config)
     groups = unanswered_groups(store, service, args.days)
     store.close()
     rows = [
@@ -263,7 +263,7 @@ def _existing_store(config: Config) -> Store:
 def validate_command(config: Config, directory: str | None) -> int:
     """Check a knowledge directory; print a summary or every problem."""
     path = Path(directory) if directory else config.knowledge.dir
-    knowledge = load_knowledge(path)
+    knowledge = load_knowledge(path, config.knowledge.max_file_bytes)
     per_category = Counter(entry.category for entry in knowledge.entries)
     print(f"{path}: OK, {len(knowledge.entries)} entries")
     for category, count in per_category.items():
@@ -280,7 +280,7 @@ def kb_command(config: Config, action: str, passages: bool = False) -> int:
     ``kb lint --passages``: the uncurated passages that answer example questions."""
     from bot.kbcheck import lint, run_examples, uncurated_passages
 
-    service = KnowledgeService(config.knowledge.dir, config.matching)
+    service = KnowledgeService.from_config(config)
     if action == "test":
         total, failures = run_examples(service)
         for failure in failures:
@@ -303,7 +303,7 @@ def ask_command(config: Config, args: argparse.Namespace) -> int:
     if args.batch is None and args.question is None:
         print('error: give a question, e.g. bot ask "老人食堂", or --batch FILE', file=sys.stderr)
         return EXIT_USAGE
-    service = KnowledgeService(config.knowledge.dir, config.matching)
+    service = KnowledgeService.from_config(config)
     questions = _batch_lines(args.batch) if args.batch is not None else iter([args.question])
     out = sys.stdout
     for question in questions:
@@ -340,7 +340,7 @@ def _batch_lines(name: str) -> Iterator[str]:
 
 def chat_command(config: Config, stdin: TextIO | None = None) -> int:
     """Interactive console conversation over the same core as the Telegram bot."""
-    service = KnowledgeService(config.knowledge.dir, config.matching)
+    service = KnowledgeService.from_config(config)
     stdin = stdin or sys.stdin
     interactive = stdin.isatty()
     print(messages.CHAT_GREETING)

@@ -223,6 +223,13 @@ class KnowledgeSettings(_Section):
     """Where the knowledge base lives."""
 
     dir: Path = Path("knowledge")
+    # A larger knowledge file is a problem, never read: a runaway export must not exhaust memory.
+    max_file_mb: float = Field(default=5.0, gt=0)
+
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes."""
+        return int(self.max_file_mb * 1024 * 1024)
 
 
 class MatchingSettings(_Section):
@@ -334,6 +341,9 @@ def load_config(explicit: str | None = None) -> Config:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {exc}") from exc
+    except RecursionError as exc:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ConfigError(f"{path}: {messages.TOML_TOO_DEEP}") from exc
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:

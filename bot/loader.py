@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot import messages
 from bot.errors import KnowledgeError
 from bot.models import Entry, EntryRecord, Region, Source, SynonymGroup
 from bot.passages import Passage, excerpt_spans, locate_items, represented, split_item
@@ -28,6 +29,7 @@ SYNONYMS_FILE = "synonyms.toml"
 REGIONS_FILE = "regions.toml"
 ARTICLES_DIR = "articles"
 RESERVED_FILES = {SOURCES_FILE, SYNONYMS_FILE, REGIONS_FILE}
+DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024  # knowledge.max_file_mb
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _M = TypeVar("_M", bound=BaseModel)
@@ -62,9 +64,13 @@ class Knowledge:
 
 
 class _Problems:
-    """Collects problem lines so that everything is reported in one go."""
+    """Collects problem lines so that everything is reported in one go.
 
-    def __init__(self) -> None:
+    It also carries the size limit of one file, which every read checks first.
+    """
+
+    def __init__(self, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
+        self.max_file_bytes = max_file_bytes
         self.lines: list[str] = []
         # Ids of items that failed validation: references to them are not reported again.
         self.invalid_ids: set[str] = set()
@@ -73,9 +79,12 @@ class _Problems:
         self.lines.append(line)
 
 
-def load_knowledge(directory: Path) -> Knowledge:
-    """Load and validate ``directory``; raise KnowledgeError listing every problem."""
-    problems = _Problems()
+def load_knowledge(directory: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Knowledge:
+    """Load and validate ``directory``; raise KnowledgeError listing every problem.
+
+    A file larger than ``max_file_bytes`` is a problem and is never read.
+    """
+    problems = _Problems(max_file_bytes)
     if not directory.exists():
         raise KnowledgeError([f"{directory}: knowledge directory not found"])
     if not directory.is_dir():
@@ -152,6 +161,8 @@ def _load_passages(
         path = directory / ARTICLES_DIR / name
         if not path.is_file():
             continue  # already reported with its source; a pipe or device is never opened
+        if _too_large(path, problems):
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -205,6 +216,8 @@ def _fingerprint(entry: EntryRecord) -> str:
 
 def read_toml(path: Path, problems: _Problems) -> dict[str, Any] | None:
     """Parse one TOML file, or record why it cannot be read and return None."""
+    if _too_large(path, problems):
+        return None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -219,6 +232,10 @@ def read_toml(path: Path, problems: _Problems) -> dict[str, Any] | None:
         return None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        problems.add(f"{path}: {messages.TOML_TOO_DEEP}")
+        return None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         position = _TOML_POSITION.search(message)
@@ -229,6 +246,22 @@ def read_toml(path: Path, problems: _Problems) -> dict[str, Any] | None:
         else:
             problems.add(f"{path}: TOML syntax error: {message}")
         return None
+
+
+def _too_large(path: Path, problems: _Problems) -> bool:
+    """True (and a problem recorded) when the file is over the size limit: it is not read."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False  # reading it reports why it cannot be read
+    if size <= problems.max_file_bytes:
+        return False
+    megabyte = 1024 * 1024
+    problems.add(
+        f"{path}: file too large ({size / megabyte:.2f} MB; at most "
+        f"{problems.max_file_bytes / megabyte:g} MB, see knowledge.max_file_mb in config.toml)"
+    )
+    return True
 
 
 def _items(path: Path, raw: dict[str, Any], key: str, problems: _Problems) -> list[dict[str, Any]]:

@@ -92,3 +92,15 @@ NO_WEBHOOK_SECRET = (
     "Webhook mode needs a secret: set telegram.webhook.secret_token in config.toml "
     "(Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; other requests are refused)"
 )
+# A TOML file (knowledge or config) whose arrays or inline tables nest too deep to parse; the
+# loader's problem lines are English like the rest of them.
+TOML_TOO_DEEP = "nested too deeply to read (arrays or tables inside each other hundreds of times)"
+# A reload that removes more than a fifth of the entries waits for an admin's confirmation.
+RELOAD_LARGE_DROP = (
+    "这次更新将删除 {removed} 条（共 {previous} 条），超过两成，可能是文件被截断或误删了。"
+    "新版本已检查通过，但还没有启用：确认后才替换，{minutes} 分钟内有效。"
+)
+RELOAD_CONFIRM_BUTTON = "确认更新"
+RELOAD_CANCEL_BUTTON = "取消"
+RELOAD_CANCELLED = "已取消这次更新，仍在使用原来的版本。"
+RELOAD_EXPIRED = "这次更新已经过期或被新的 /reload 取代，没有启用。需要的话请重新发送 /reload。"

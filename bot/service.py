@@ -1,26 +1,33 @@
 """The one service object the front ends (CLI, Telegram) talk to.
 
 It owns the current knowledge version and its index. ``ask`` never blocks on a reload: a reload
-builds a complete new version first and then swaps one reference.
+builds a complete new version first and then swaps one reference. A reload that would remove
+many entries (a file cut short) can be held aside until an admin confirms it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers import Answer, AnswerItem, source_ref
 from bot.background import building_beside_answers
-from bot.config import MatchingSettings
+from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
-from bot.loader import Knowledge, load_knowledge
+from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
 from bot.matcher import Candidate, MatchResult, match
 
 logger = logging.getLogger(__name__)
 SUGGESTION_SCAN = 1000  # title postings looked at per character pair, whatever the size
+# A reload removing more than this share of the entries is most likely a file cut short.
+LARGE_DROP_SHARE = 0.2
+HOLD_SECONDS = 600.0  # how long a held reload waits for its confirmation
 
 
 @dataclass(frozen=True)
@@ -33,16 +40,51 @@ class ReloadReport:
     total: int
     seconds: float
     passages: int = 0  # sentences of the articles searchable on their own
+    previous: int = 0  # entries of the version it replaces
+    held: str | None = None  # key of the new version when it waits for a confirmation
+
+    @property
+    def large_drop(self) -> bool:
+        """True when it removes more than ``LARGE_DROP_SHARE`` of the previous entries."""
+        return len(self.removed) > LARGE_DROP_SHARE * self.previous
+
+
+@dataclass(frozen=True)
+class _HeldReload:
+    """A validated, built version that is not answering yet."""
+
+    key: str
+    index: MatchIndex
+    report: ReloadReport
+    since: float
 
 
 class KnowledgeService:
     """Answers questions from one knowledge directory and reloads it on demand."""
 
-    def __init__(self, directory: Path, settings: MatchingSettings) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        settings: MatchingSettings,
+        *,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    ) -> None:
         self.directory = directory
         self.settings = settings
+        self.max_file_bytes = max_file_bytes
         self._index = self._build(directory)
         self._reload_lock = threading.Lock()
+        self._held: _HeldReload | None = None
+        self.clock: Callable[[], float] = time.monotonic  # a test may move time on
+
+    @classmethod
+    def from_config(cls, config: Config) -> KnowledgeService:
+        """The service over the configured knowledge directory, matching and file size limit."""
+        return cls(
+            config.knowledge.dir,
+            config.matching,
+            max_file_bytes=config.knowledge.max_file_bytes,
+        )
 
     @property
     def index(self) -> MatchIndex:
@@ -72,18 +114,21 @@ class KnowledgeService:
         """The full match trace for one question (what ``ask --explain`` prints)."""
         return match(self._index, question, self.settings, preferred_region=region)
 
-    def reload(self) -> ReloadReport:
+    def reload(self, *, hold_large_drop: bool = False) -> ReloadReport:
         """Re-read the directory; swap in the new version only if all of it is valid.
 
-        Raises KnowledgeError (and keeps the current version) when anything is wrong.
+        Raises KnowledgeError (and keeps the current version) when anything is wrong. With
+        ``hold_large_drop``, a version that removes more than ``LARGE_DROP_SHARE`` of the entries
+        is held aside instead: the report's ``held`` key swaps it in with ``apply_held``. Every
+        reload replaces a version held before.
         """
         with self._reload_lock:
+            self._held = None
             started = time.perf_counter()
             with building_beside_answers():
                 new_index = self._build(self.directory)
             old = self._index.knowledge.fingerprints
             new = new_index.knowledge.fingerprints
-            self._index = new_index
             report = ReloadReport(
                 added=sorted(set(new) - set(old)),
                 removed=sorted(set(old) - set(new)),
@@ -91,12 +136,47 @@ class KnowledgeService:
                 total=len(new),
                 passages=len(new_index.knowledge.passages),
                 seconds=time.perf_counter() - started,
+                previous=len(old),
             )
+            if hold_large_drop and report.large_drop:
+                key = secrets.token_hex(4)  # callback data: a button of an older /reload misses
+                report = dataclasses.replace(report, held=key)
+                self._held = _HeldReload(key, new_index, report, self.clock())
+                logger.warning(
+                    "knowledge reload held: it removes %d of %d entries",
+                    len(report.removed),
+                    len(old),
+                )
+                return report
+            self._index = new_index
             logger.info("knowledge reloaded: %s", report)
             return report
 
+    def apply_held(self, key: str) -> ReloadReport | None:
+        """Swap in the version held under ``key``; None when it expired or was replaced."""
+        with self._reload_lock:
+            held = self._held
+            if held is None or held.key != key:
+                return None
+            self._held = None
+            if self.clock() - held.since > HOLD_SECONDS:
+                return None
+            self._index = held.index
+            report = dataclasses.replace(held.report, held=None)
+            logger.info("knowledge reloaded after confirmation: %s", report)
+            return report
+
+    def discard_held(self, key: str) -> bool:
+        """Forget the version held under ``key``; False when there was none."""
+        with self._reload_lock:
+            if self._held is None or self._held.key != key:
+                return False
+            self._held = None
+            return True
+
     def _build(self, directory: Path) -> MatchIndex:
-        return build_index(load_knowledge(directory), self.settings.filler_words)
+        knowledge = load_knowledge(directory, self.max_file_bytes)
+        return build_index(knowledge, self.settings.filler_words)
 
     def _compose(self, index: MatchIndex, result: MatchResult) -> Answer:
         if not result.answered:

@@ -6,15 +6,17 @@ import asyncio
 import html
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import messages
 from bot.errors import KnowledgeError
 from bot.report import stats_text, unanswered_groups, unanswered_text
-from bot.service import ReloadReport
-from handlers import render
-from handlers.common import is_admin, refresh_keys, service_of, store_of
+from bot.service import HOLD_SECONDS, ReloadReport
+from bot.storage import Store
+from handlers import callbacks, render
+from handlers.common import edit_under_button, is_admin, refresh_keys, service_of, store_of
 
 logger = logging.getLogger(__name__)
 MAX_IDS_LISTED = 20
@@ -55,11 +57,20 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 def _reload_and_rekey(context: ContextTypes.DEFAULT_TYPE) -> ReloadReport:
-    """Reload, then build the new version's button keys here too: at 100k entries that is
-    0.1 s of work, and dropping the old keys frees the old version — neither on the loop."""
-    service = service_of(context)
-    report = service.reload()
-    refresh_keys(context)
+    """Reload (holding a large drop), then build the new version's button keys here too: at
+    100k entries that is 0.1 s of work, and dropping the old keys frees the old version —
+    neither on the event loop."""
+    report = service_of(context).reload(hold_large_drop=True)
+    if report.held is None:
+        refresh_keys(context)
+    return report
+
+
+def _apply_and_rekey(context: ContextTypes.DEFAULT_TYPE, key: str) -> ReloadReport | None:
+    """Swap in the held version and build its keys, off the event loop."""
+    report = service_of(context).apply_held(key)
+    if report is not None:
+        refresh_keys(context)
     return report
 
 
@@ -72,7 +83,10 @@ def _days_argument(args: list[str] | None, default: float) -> float:
 
 
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Re-read and validate the knowledge; swap it in only if all of it is valid."""
+    """Re-read and validate the knowledge; swap it in only if all of it is valid.
+
+    A version that removes more than a fifth of the entries waits for 确认更新.
+    """
     if await _refuse_non_admin(update, context):
         return
     message = update.effective_message
@@ -91,23 +105,91 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         for chunk in render.split_message(text):
             await message.reply_html(chunk)
         return
+    if report.held is not None:
+        text = messages.RELOAD_LARGE_DROP.format(
+            removed=len(report.removed),
+            previous=report.previous,
+            minutes=round(HOLD_SECONDS / 60),
+        )
+        chunks = render.split_message("\n".join([html.escape(text), *_id_lines(report)]))
+        for chunk in chunks[:-1]:
+            await message.reply_html(chunk)
+        await message.reply_html(chunks[-1], reply_markup=_confirm_keyboard(report.held))
+        return
+    _record_applied(store, user_id, report)
+    for chunk in render.split_message(_applied_text(report)):
+        await message.reply_html(chunk)
+
+
+async def reload_decision(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, confirm: bool
+) -> None:
+    """A tap on 确认更新 or 取消 under a held reload: only an admin's tap counts."""
+    query = update.callback_query
+    if not is_admin(query.from_user.id, context):
+        await query.answer(messages.ADMIN_ONLY)
+        return
+    service = service_of(context)
+    await query.answer()
+    if not confirm:
+        discarded = await asyncio.to_thread(service.discard_held, key)
+        text = messages.RELOAD_CANCELLED if discarded else messages.RELOAD_EXPIRED
+        await _close_confirmation(update, context, html.escape(text))
+        return
+    # The reload lock may be held by a build in progress: wait for it off the event loop.
+    report = await asyncio.to_thread(_apply_and_rekey, context, key)
+    if report is None:
+        await _close_confirmation(update, context, html.escape(messages.RELOAD_EXPIRED))
+        return
+    _record_applied(store_of(context), query.from_user.id, report)
+    await _close_confirmation(update, context, _applied_text(report))
+
+
+async def _close_confirmation(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
+) -> None:
+    """Replace the confirmation (and its buttons) with ``text``, HTML."""
+    first, *rest = render.split_message(text)
+    await edit_under_button(update.callback_query, first, parse_mode=ParseMode.HTML)
+    for chunk in rest:
+        await context.bot.send_message(update.effective_chat.id, chunk, parse_mode=ParseMode.HTML)
+
+
+def _confirm_keyboard(key: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                render.button(messages.RELOAD_CONFIRM_BUTTON, callbacks.reload_data(key, True)),
+                render.button(messages.RELOAD_CANCEL_BUTTON, callbacks.reload_data(key, False)),
+            ]
+        ]
+    )
+
+
+def _record_applied(store: Store | None, user_id: int, report: ReloadReport) -> None:
     if store is not None:
         counts = (len(report.added), len(report.removed), len(report.changed))
         store.record_reload(user_id, True, counts)
-    lines = [
-        messages.RELOAD_OK.format(
-            added=len(report.added),
-            removed=len(report.removed),
-            changed=len(report.changed),
-            total=report.total,
-            passages=report.passages,
-            seconds=report.seconds,
-        )
-    ]
+
+
+def _applied_text(report: ReloadReport) -> str:
+    """What a reload that was swapped in changed, as HTML."""
+    summary = messages.RELOAD_OK.format(
+        added=len(report.added),
+        removed=len(report.removed),
+        changed=len(report.changed),
+        total=report.total,
+        passages=report.passages,
+        seconds=report.seconds,
+    )
+    return "\n".join([summary, *_id_lines(report)])
+
+
+def _id_lines(report: ReloadReport) -> list[str]:
+    lines = []
     for sign, ids in (("+", report.added), ("−", report.removed), ("~", report.changed)):
         shown = ids[:MAX_IDS_LISTED]
         if shown:
             more = f" …(+{len(ids) - len(shown)})" if len(ids) > len(shown) else ""
             lines.append(f"{sign} {html.escape(', '.join(shown))}{more}")
-    for chunk in render.split_message("\n".join(lines)):
-        await message.reply_html(chunk)
+    return lines

@@ -140,7 +140,8 @@ async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """More than the allowed messages a minute: one polite slow-down, then silence, no matching."""
     user = update.effective_user
     if user is None:
-        return
+        # A channel post (or a poll…): no one to answer, and no handler can serve it.
+        raise ApplicationHandlerStop
     guard: FloodGuard = context.bot_data[FLOOD]
     verdict = guard.check(user.id, time.monotonic())
     if verdict is Verdict.ALLOW:
@@ -172,7 +173,7 @@ def run(config: Config) -> int:
     if telegram.mode == "webhook" and not telegram.webhook.secret_token:
         print(messages.NO_WEBHOOK_SECRET, file=sys.stderr)
         return 2
-    service = KnowledgeService(config.knowledge.dir, config.matching)
+    service = KnowledgeService.from_config(config)
     storage = config.storage
     store = open_store(storage.path, salt=storage.salt, retention_days=storage.retention_days)
     journal = open_journal(journal_path_for(storage.path))

@@ -21,7 +21,8 @@ def short_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Action:
-    """A decoded button: ``kind`` is category, page, entry, more, feedback or region."""
+    """A decoded button: ``kind`` is category, page, entry, more, feedback, region,
+    reload_confirm or reload_cancel."""
 
     kind: str
     keys: tuple[str, ...] = ()
@@ -61,6 +62,11 @@ def region_data(region: str | None) -> str:
     return f"r:{short_key(region)}" if region else "r:-"
 
 
+def reload_data(key: str, confirm: bool) -> str:
+    """Confirm (or cancel) the held reload ``key`` (its 8 hex characters)."""
+    return f"u:{'1' if confirm else '0'}:{key}"
+
+
 def parse(data: str | None) -> Action | None:
     """Decode callback data; None for anything malformed or forged."""
     if not data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
@@ -69,7 +75,7 @@ def parse(data: str | None) -> Action | None:
     kind = parts[0]
     if kind == "c" and len(parts) == 2 and _is_key(parts[1]):
         return Action("category", (parts[1],))
-    if kind == "p" and len(parts) == 3 and _is_key(parts[1]) and parts[2].isdigit():
+    if kind == "p" and len(parts) == 3 and _is_key(parts[1]) and _is_number(parts[2]):
         return Action("page", (parts[1],), page=min(int(parts[2]), 10_000))
     if kind == "e" and len(parts) == 2 and _is_key(parts[1]):
         return Action("entry", (parts[1],))
@@ -84,9 +90,16 @@ def parse(data: str | None) -> Action | None:
                 return None
             query_id = int(parts[3], 16)
         return Action("feedback", (parts[2],), helpful=parts[1] == "1", query_id=query_id)
+    if kind == "u" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
+        return Action("reload_confirm" if parts[1] == "1" else "reload_cancel", (parts[2],))
     if kind == "r" and len(parts) == 2 and (parts[1] == "-" or _is_key(parts[1])):
         return Action("region", () if parts[1] == "-" else (parts[1],))
     return None
+
+
+def _is_number(text: str) -> bool:
+    # str.isdigit() also accepts ² or ٣, which int() refuses: ASCII digits only.
+    return bool(text) and all(c in "0123456789" for c in text)
 
 
 def _is_key(text: str) -> bool:

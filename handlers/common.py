@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.config import Config
@@ -51,3 +53,19 @@ def refresh_keys(context: ContextTypes.DEFAULT_TYPE) -> None:
 def is_admin(user_id: int | None, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Admins come only from config or BOT_ADMIN_IDS."""
     return user_id is not None and user_id in config_of(context).telegram.admins
+
+
+async def edit_under_button(
+    query: CallbackQuery,
+    text: str,
+    *,
+    parse_mode: str | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Replace the message under a tapped button with ``text``; a second tap that would change
+    nothing (Telegram's 400 "message is not modified") is no error."""
+    try:
+        await query.edit_message_text(text, parse_mode=parse_mode, reply_markup=reply_markup)
+    except BadRequest as exc:
+        if "message is not modified" not in exc.message.lower():
+            raise

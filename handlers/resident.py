@@ -18,7 +18,8 @@ from bot import messages
 from bot.answers import Answer, AnswerItem
 from bot.storage import QueryRecord
 from handlers import callbacks, render
-from handlers.common import config_of, keys_of, service_of, store_of
+from handlers.admin import reload_decision
+from handlers.common import config_of, edit_under_button, keys_of, service_of, store_of
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A tap on an inline button: category, page, entry, more answers or feedback."""
+    """A tap on an inline button: category, page, entry, more answers, feedback, region or
+    an admin's decision on a held reload."""
     query = update.callback_query
     action = callbacks.parse(query.data)
     keys = keys_of(context)
@@ -102,6 +104,9 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if action.kind == "region":
         await _choose_region(update, context, action.keys)
+        return
+    if action.kind in ("reload_confirm", "reload_cancel"):
+        await reload_decision(update, context, action.keys[0], action.kind == "reload_confirm")
         return
     if action.kind in ("category", "page"):
         category = keys.categories.get(action.keys[0])
@@ -113,7 +118,7 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         await query.answer()
         if action.kind == "page" and query.message is not None:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await edit_under_button(query, text, parse_mode=ParseMode.HTML, reply_markup=markup)
         else:
             await context.bot.send_message(
                 query.from_user.id if query.message is None else query.message.chat.id,
@@ -159,7 +164,7 @@ async def _choose_region(
         store.set_region(query.from_user.id, region)
     await query.answer()
     text = messages.REGION_SET.format(region=region) if region else messages.REGION_CLEARED
-    await query.edit_message_text(text)
+    await edit_under_button(query, text)
 
 
 async def send_answer(

@@ -175,3 +175,32 @@ def test_kb_lint_lists_uncurated_passages(kb_dir: Path, capsys: pytest.CaptureFi
     assert main(args) == 0
     out = capsys.readouterr().out
     assert 'passage "src-a#2" answers' in out
+
+
+def test_a_knowledge_file_nested_too_deep_stops_validate_and_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = write_knowledge(tmp_path / "kb", {"jobs.toml": "x = " + "[" * 3000 + "]" * 3000})
+    proc = run_cli("validate", str(kb))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{kb / 'jobs.toml'}: nested too deeply to read" in proc.stderr
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:TEST")  # it must refuse before connecting
+    proc = run_cli("run", "--knowledge", str(kb))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{kb / 'jobs.toml'}: nested too deeply to read" in proc.stderr
+
+
+def test_the_configured_file_size_limit_stops_validate_and_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = write_knowledge(tmp_path / "kb")
+    with (kb / "jobs.toml").open("ab") as grown:
+        grown.truncate(768 * 1024)
+    config = tmp_path / "bot.toml"
+    config.write_text('[knowledge]\ndir = "kb"\nmax_file_mb = 0.5\n', encoding="utf-8")
+    expected = f"{kb / 'jobs.toml'}: file too large (0.75 MB; at most 0.5 MB"
+    proc = run_cli("validate", "--config", str(config))
+    assert proc.returncode == 1 and expected in proc.stderr
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:TEST")  # it must refuse before connecting
+    proc = run_cli("run", "--config", str(config))
+    assert proc.returncode == 1 and expected in proc.stderr

@@ -54,3 +54,19 @@ def test_bad_admin_ids_and_bad_files(tmp_path: Path, monkeypatch: pytest.MonkeyP
         load_config(str(tmp_path / "broken.toml"))
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(str(tmp_path / "nowhere.toml"))
+
+
+def test_a_config_nested_too_deep_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "deep.toml").write_text("x = " + "[" * 3000 + "]" * 3000, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"deep\.toml: nested too deeply to read"):
+        load_config(str(tmp_path / "deep.toml"))
+
+
+def test_the_knowledge_file_size_limit(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text("[knowledge]\nmax_file_mb = 0.5\n", encoding="utf-8")
+    assert load_config(str(tmp_path / "c.toml")).knowledge.max_file_bytes == 512 * 1024
+    (tmp_path / "d.toml").write_text("", encoding="utf-8")
+    assert load_config(str(tmp_path / "d.toml")).knowledge.max_file_bytes == 5 * 1024 * 1024
+    (tmp_path / "e.toml").write_text("[knowledge]\nmax_file_mb = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"knowledge\.max_file_mb"):
+        load_config(str(tmp_path / "e.toml"))

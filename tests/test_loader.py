@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Config, KnowledgeSettings
 from bot.errors import KnowledgeError
 from bot.loader import load_knowledge
+from bot.service import KnowledgeService
 from tests.conftest import ELDERLY, write_knowledge
 
 
@@ -306,3 +308,48 @@ def test_an_article_that_is_a_named_pipe_is_reported_not_opened(tmp_path: Path) 
     os.mkfifo(kb / "articles" / "a.txt")  # opening it for reading would block for ever
     problems = "\n".join(problems_of(kb))
     assert 'source "src-a": file:' in problems and "not found" in problems
+
+
+def test_a_file_nested_too_deep_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    arrays = "x = " + "[" * 3000 + "]" * 3000
+    tables = "x = " + "{y = " * 3000 + "1" + "}" * 3000
+    kb = write_knowledge(tmp_path, {"jobs.toml": arrays, "regions.toml": tables})
+    problems = problems_of(kb)
+    # Reported like any other problem, beside the others (the regions' names are now unknown).
+    assert problems[0].startswith(f"{kb / 'regions.toml'}: nested too deeply to read")
+    assert any(p.startswith(f"{kb / 'jobs.toml'}: nested too deeply to read") for p in problems)
+
+
+def test_a_file_over_the_size_limit_is_a_problem_and_is_not_read(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    with (kb / "jobs.toml").open("wb") as huge:
+        huge.truncate(6 * 1024 * 1024)  # sparse: 6 MB of NUL bytes, a TOML syntax error if read
+    assert problems_of(kb) == [
+        f"{kb / 'jobs.toml'}: file too large (6.00 MB; at most 5 MB, "
+        "see knowledge.max_file_mb in config.toml)"
+    ]
+
+
+def test_an_article_over_the_size_limit_is_a_problem(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    with (kb / "articles" / "a.txt").open("wb") as huge:
+        huge.truncate(3 * 512 * 1024)
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(kb, max_file_bytes=1024 * 1024)
+    assert caught.value.problems == [
+        f"{kb / 'articles' / 'a.txt'}: file too large (1.50 MB; at most 1 MB, "
+        "see knowledge.max_file_mb in config.toml)"
+    ]
+
+
+def test_the_configured_size_limit_holds_for_reloads(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path / "kb")
+    config = Config(knowledge=KnowledgeSettings(dir=kb, max_file_mb=0.5))
+    service = KnowledgeService.from_config(config)
+    with (kb / "jobs.toml").open("ab") as grown:
+        grown.truncate(768 * 1024)
+    with pytest.raises(
+        KnowledgeError, match=r"jobs\.toml: file too large \(0\.75 MB; at most 0\.5"
+    ):
+        service.reload()
+    assert len(service.knowledge.entries) == 6  # the old version keeps answering

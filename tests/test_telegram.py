@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from telegram import Update
 from telegram.error import NetworkError, TimedOut
 
 from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
@@ -20,7 +21,7 @@ from bot.storage import Store
 from handlers import callbacks
 from handlers.app import build_application
 from handlers.render import split_message
-from tests.conftest import ELDERLY, write_knowledge
+from tests.conftest import ELDERLY, JOBS, write_knowledge
 from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
 
 ADMIN = 42
@@ -505,3 +506,136 @@ async def test_a_two_part_question_gets_its_first_part_and_the_missing_detail(
     text = api.sent()[-1]["text"]
     assert text.startswith("<b>幸福食堂</b>")
     assert text.endswith("（您问的联系电话，资料里没有写。）")
+
+
+async def test_a_reload_of_a_file_nested_too_deep_reports_the_problem(bot: Harness) -> None:
+    (bot.kb / "jobs.toml").write_text("x = " + "[" * 3000 + "]" * 3000, encoding="utf-8")
+    api = await bot.send("/reload", user_id=ADMIN)
+    report = api.sent()[-1]["text"]
+    assert report.startswith("知识库有 1 个问题，没有更新，仍在使用原来的版本")
+    assert f"{bot.kb / 'jobs.toml'}: nested too deeply to read" in report
+
+
+def cut_jobs_file(kb: Path) -> None:
+    """jobs.toml cut after its first entry: 2 of the 6 entries are gone, a third of them."""
+    (kb / "jobs.toml").write_text(JOBS[: JOBS.index("[[entries]]", 10)], encoding="utf-8")
+
+
+def confirmation_buttons(harness: Harness, params: dict[str, Any]) -> dict[str, str]:
+    buttons = dict(harness.buttons(params))
+    assert set(buttons) == {"确认更新", "取消"}
+    return buttons
+
+
+async def test_a_reload_removing_many_entries_waits_for_the_admins_confirmation(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
+    cut_jobs_file(kb_dir)
+    api = await harness.send("/reload", user_id=ADMIN)
+    (held,) = api.sent()
+    assert held["text"].startswith("这次更新将删除 2 条（共 6 条）")
+    assert "− jobs-luzhou, wildlife-insurance" in held["text"]
+    buttons = confirmation_buttons(harness, held)
+    await harness.send("野生动物")
+    assert api.sent()[-1]["text"].startswith("<b>野生动物致害补偿保险</b>")  # not swapped in yet
+    assert not harness.app.bot_data["store"].rows("reloads")
+    await harness.tap(buttons["确认更新"], user_id=ADMIN)
+    report = api.sent("editMessageText")[-1]["text"]
+    assert report.startswith("知识库已重新加载：新增 0 条，删除 2 条，修改 0 条，共 4 条")
+    await harness.send("野生动物")
+    assert not api.sent()[-1]["text"].startswith("<b>野生动物致害补偿保险</b>")
+    (row,) = harness.app.bot_data["store"].rows("reloads")
+    assert (row["ok"], row["removed"]) == (1, 2)
+    await harness.app.shutdown()
+
+
+async def test_a_held_reload_is_cancelled_expires_and_is_replaced(bot: Harness) -> None:
+    service = bot.app.bot_data["service"]
+    knowledge = service.knowledge
+    cut_jobs_file(bot.kb)
+    api = await bot.send("/reload", user_id=ADMIN)
+    first = confirmation_buttons(bot, api.sent()[-1])
+    await bot.tap(first["确认更新"], user_id=5)  # only an admin's tap counts
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "抱歉，这个命令只有管理员可以使用。"
+    await bot.tap(first["取消"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"] == "已取消这次更新，仍在使用原来的版本。"
+    await bot.tap(first["确认更新"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"].startswith(
+        "这次更新已经过期或被新的 /reload 取代"
+    )
+    await bot.send("/reload", user_id=ADMIN)
+    second = confirmation_buttons(bot, api.sent()[-1])
+    await bot.send("/reload", user_id=ADMIN)  # a new /reload replaces the held version
+    third = confirmation_buttons(bot, api.sent()[-1])
+    await bot.tap(second["确认更新"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"].startswith("这次更新已经过期")
+    started = time.monotonic()
+    service.clock = lambda: started + 601  # ten minutes later
+    await bot.tap(third["确认更新"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"].startswith("这次更新已经过期")
+    assert service.knowledge is knowledge  # nothing was ever swapped in
+
+
+async def errors_of(harness: Harness) -> list[BaseException]:
+    """The errors the application's error handlers will see from now on."""
+    errors: list[BaseException] = []
+
+    async def record_error(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    harness.app.add_error_handler(record_error)
+    return errors
+
+
+NOT_MODIFIED = (
+    400,
+    {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: message is not modified: specified new message content and "
+        "reply markup are exactly the same as a current content and reply markup of the message",
+    },
+)
+
+
+async def test_a_double_tap_that_changes_nothing_is_no_error(tmp_path: Path) -> None:
+    entries = "".join(
+        f'\n[[entries]]\nid = "e{i}"\ntitle = "条目{i}"\ncategory = "测试"\nregion = "长治市"\n'
+        f'excerpt = "内容{i}。"\nsource = "src-b"\n'
+        for i in range(10)
+    )
+    harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
+    errors = await errors_of(harness)
+    harness.api.fail["editMessageText"] = NOT_MODIFIED  # the page is already shown
+    api = await harness.tap(callbacks.page_data("测试", 1))
+    await harness.tap(callbacks.region_data("长治市"))
+    assert api.sent("editMessageText") and not errors
+    assert "抱歉，刚才出了点问题，请稍后再试一次。" not in api.texts()
+    assert len(api.sent("answerCallbackQuery")) == 2  # both taps acknowledged
+    await harness.app.shutdown()
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "1²"])
+async def test_a_page_number_that_is_not_ascii_digits_is_forged(bot: Harness, page: str) -> None:
+    errors = await errors_of(bot)
+    api = await bot.tap(f"p:{callbacks.short_key('养老服务')}:{page}")
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "这个按钮已经过期了，请重新提问。"
+    assert not errors and not api.sent()
+
+
+async def test_a_channel_post_mentioning_the_bot_is_ignored(bot: Harness) -> None:
+    errors = await errors_of(bot)
+    for text in ("@minsheng_bot 幸福食堂在哪", "/help@minsheng_bot", "/reload"):
+        post = {
+            "message_id": 7,
+            "date": 0,
+            "chat": {"id": -1001, "type": "channel", "title": "民生频道"},
+            "text": text,
+        }
+        if text.startswith("/"):
+            post["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+        await bot.app.process_update(
+            Update.de_json({"update_id": 1, "channel_post": post}, bot.app.bot)
+        )
+    assert not errors and not bot.api.sent()
