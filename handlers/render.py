@@ -6,6 +6,7 @@ message is longer than Telegram's 4096 characters.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 
@@ -127,6 +128,12 @@ def answer_keyboard(
 
 def categories_keyboard(categories: Sequence[str]) -> InlineKeyboardMarkup:
     """Every category as a button, two per row."""
+    return _categories_keyboard(tuple(categories))
+
+
+@functools.lru_cache(maxsize=8)
+def _categories_keyboard(categories: tuple[str, ...]) -> InlineKeyboardMarkup:
+    # Built for every answer otherwise; Telegram objects are immutable, so one can be shared.
     buttons = [button(name, callbacks.category_data(name)) for name in categories]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
