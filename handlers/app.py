@@ -32,7 +32,7 @@ from bot.storage import Store, open_store
 from handlers.admin import reload_command, stats_command, unanswered_command
 from handlers.common import CONFIG, SERVICE, STORE
 from handlers.errors import error_handler
-from handlers.flood import FloodGuard, Verdict
+from handlers.flood import FloodGuard, Verdict, addressed_to_bot
 from handlers.resident import (
     button_pressed,
     forget_command,
@@ -121,11 +121,16 @@ async def post_init(application: Application) -> None:  # type: ignore[type-arg]
 
 
 async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """More than the allowed messages a minute: one polite slow-down, then silence, no matching."""
+    """More than the allowed messages a minute: one polite slow-down, then silence, no matching.
+
+    Only updates addressed to the bot count; group chatter passes uncounted (and unanswered).
+    """
     user = update.effective_user
     if user is None:
         # A channel post (or a poll…): no one to answer, and no handler can serve it.
         raise ApplicationHandlerStop
+    if not addressed_to_bot(update, context.bot):
+        return
     guard: FloodGuard = context.bot_data[FLOOD]
     verdict = guard.check(user.id, time.monotonic())
     if verdict is Verdict.ALLOW:
