@@ -67,9 +67,9 @@ def build_application(
         builder = builder.base_url(config.telegram.base_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    application = builder.build()
+    application = (
+        builder.rate_limiter(AIORateLimiter(max_retries=3)) if rate_limiter else builder
+    ).build()
     application.bot_data[SERVICE] = service
     application.bot_data[CONFIG] = config
     application.bot_data[STORE] = store
