@@ -27,6 +27,8 @@ async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     user_id = update.effective_user.id if update.effective_user else None
     if is_admin(user_id, context):
         return False
+    if update.effective_message is None:  # nothing to reply to
+        return True
     command = (update.effective_message.text or "").split()[0] if update.effective_message else ""
     logger.warning("refused %s from non-admin user %s", command, user_id)
     await update.effective_message.reply_text(messages.ADMIN_ONLY)
@@ -35,7 +37,7 @@ async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Today and the last 7 days: questions, answer rate, 👍/👎, top entries and categories."""
-    if await _refuse_non_admin(update, context):
+    if update.effective_message is None or await _refuse_non_admin(update, context):
         return
     store = store_of(context)
     text = stats_text(store) if store is not None else messages.STORE_UNAVAILABLE
@@ -44,7 +46,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Unanswered and 👎 questions of the last N days (default 7), grouped by similarity."""
-    if await _refuse_non_admin(update, context):
+    if update.effective_message is None or await _refuse_non_admin(update, context):
         return
     store = store_of(context)
     if store is None:
@@ -87,10 +89,10 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
     A version that removes more than a fifth of the entries waits for 确认更新.
     """
-    if await _refuse_non_admin(update, context):
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or await _refuse_non_admin(update, context):
         return
-    message = update.effective_message
-    user_id = update.effective_user.id
+    user_id = user.id
     store = store_of(context)
     try:
         # Building the new index is CPU work: off the event loop, so answers keep flowing.
@@ -126,6 +128,8 @@ async def reload_decision(
 ) -> None:
     """A tap on 确认更新 or 取消 under a held reload: only an admin's tap counts."""
     query = update.callback_query
+    if query is None:
+        return
     if not is_admin(query.from_user.id, context):
         await query.answer(messages.ADMIN_ONLY)
         return
@@ -149,10 +153,13 @@ async def _close_confirmation(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
 ) -> None:
     """Replace the confirmation (and its buttons) with ``text``, HTML."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
     first, *rest = render.split_message(text)
-    await edit_under_button(update.callback_query, first, parse_mode=ParseMode.HTML)
+    await edit_under_button(query, first, parse_mode=ParseMode.HTML)
     for chunk in rest:
-        await context.bot.send_message(update.effective_chat.id, chunk, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML)
 
 
 def _confirm_keyboard(key: str) -> InlineKeyboardMarkup:

@@ -34,7 +34,7 @@ from bot.storage import Store, open_store
 from handlers.admin import reload_command, stats_command, unanswered_command
 from handlers.common import CONFIG, SERVICE, STORE
 from handlers.errors import error_handler
-from handlers.flood import FloodGuard, Verdict
+from handlers.flood import FloodGuard, Verdict, addressed_to_bot
 from handlers.journaling import JournalApplication, JournalingRequest
 from handlers.lifecycle import serve
 from handlers.ratelimit import FairRateLimiter, SendLimits
@@ -80,9 +80,8 @@ def build_application(
     if journal is not None:
         updates_request = JournalingRequest(updates_request, journal)
     builder = builder.get_updates_request(updates_request)
-    if rate_limiter:
-        builder = builder.rate_limiter(FairRateLimiter(send_limits(config), outbox=journal))
-    application = builder.build()
+    limiter = FairRateLimiter(send_limits(config), outbox=journal)
+    application = (builder.rate_limiter(limiter) if rate_limiter else builder).build()
     assert isinstance(application, JournalApplication)
     application.bot_data[SERVICE] = service
     application.bot_data[CONFIG] = config
@@ -137,11 +136,16 @@ async def post_init(application: Application) -> None:  # type: ignore[type-arg]
 
 
 async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """More than the allowed messages a minute: one polite slow-down, then silence, no matching."""
+    """More than the allowed messages a minute: one polite slow-down, then silence, no matching.
+
+    Only updates addressed to the bot count; group chatter passes uncounted (and unanswered).
+    """
     user = update.effective_user
     if user is None:
         # A channel post (or a poll…): no one to answer, and no handler can serve it.
         raise ApplicationHandlerStop
+    if not addressed_to_bot(update, context.bot):
+        return
     guard: FloodGuard = context.bot_data[FLOOD]
     verdict = guard.check(user.id, time.monotonic())
     if verdict is Verdict.ALLOW:

@@ -1,9 +1,16 @@
-"""Per-user flood control: too many messages in a window get one polite slow-down, no work."""
+"""Per-user flood control: too many messages in a window get one polite slow-down, no work.
+
+Only what is addressed to the bot counts: group chatter never uses up anyone's allowance.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections import deque
+
+from telegram import Bot, Message, MessageEntity, Update
+
+from handlers.resident import addressed_text
 
 
 class Verdict(enum.Enum):
@@ -56,3 +63,25 @@ class FloodGuard:
         for user_id in idle:
             self._times.pop(user_id, None)
             self._warned.pop(user_id, None)
+
+
+def addressed_to_bot(update: Update, bot: Bot) -> bool:
+    """A button tap, a private message, a command for this bot, or a group message that
+    mentions the bot or replies to it: the updates the bot answers, which the guard counts."""
+    if update.callback_query is not None:
+        return True
+    message = update.effective_message
+    if message is None:
+        return False
+    return _command_for(message, bot) or addressed_text(message, bot) is not None
+
+
+def _command_for(message: Message, bot: Bot) -> bool:
+    """``/help`` or ``/help@this_bot`` (``/help@other_bot`` is for another bot of the group)."""
+    entities = message.entities
+    if not (message.text and entities and entities[0].offset == 0):
+        return False
+    if entities[0].type != MessageEntity.BOT_COMMAND:
+        return False
+    _, _, username = message.text[1 : entities[0].length].partition("@")
+    return not username or username.lower() == (bot.username or "").lower()

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the resident, say what the bot answers, offer the categories and examples."""
+    if update.effective_message is None:
+        return
     examples = "\n".join(f"· {html.escape(example)}" for example in messages.START_EXAMPLES)
     await update.effective_message.reply_html(
         messages.START.format(examples=examples),
@@ -35,12 +37,16 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to ask and list the commands."""
+    if update.effective_message is None:
+        return
     await update.effective_message.reply_html(html.escape(messages.HELP))
 
 
 async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a typed question (in groups only when the bot is mentioned or replied to)."""
     message = update.effective_message
+    if message is None or update.effective_user is None:
+        return
     question = addressed_text(message, context.bot)
     if question is None:
         return
@@ -72,6 +78,8 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Let a resident choose their city/county/district from the regions the knowledge covers."""
+    if update.effective_message is None:
+        return
     regions = list(keys_of(context).regions.values())
     await update.effective_message.reply_text(
         messages.REGION_PROMPT, reply_markup=render.regions_keyboard(regions)
@@ -80,6 +88,8 @@ async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Delete everything stored about the person who asks, and say so."""
+    if update.effective_message is None or update.effective_user is None:
+        return
     store = store_of(context)
     deleted = store.forget(update.effective_user.id) if store else 0
     text = messages.FORGET_FAILED if deleted < 0 else messages.FORGET_DONE.format(count=deleted)
@@ -89,6 +99,8 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice, locations…: ask politely for typed text."""
     message = update.effective_message
+    if message is None:
+        return
     if message.chat.type == ChatType.PRIVATE or _replies_to_bot(message, context.bot):
         await message.reply_text(messages.NON_TEXT)
 
@@ -97,6 +109,8 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """A tap on an inline button: category, page, entry, more answers, feedback, region or
     an admin's decision on a held reload."""
     query = update.callback_query
+    if query is None:
+        return
     action = callbacks.parse(query.data)
     keys = keys_of(context)
     if action is None:
@@ -155,6 +169,8 @@ async def _choose_region(
     update: Update, context: ContextTypes.DEFAULT_TYPE, keys: tuple[str, ...]
 ) -> None:
     query = update.callback_query
+    if query is None:
+        return
     region = keys_of(context).regions.get(keys[0]) if keys else None
     if keys and region is None:
         await query.answer(messages.BUTTON_EXPIRED)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.flood import FORGET_EVERY, FloodGuard, Verdict
+from telegram import Bot
+
+from handlers.flood import FORGET_EVERY, FloodGuard, Verdict, addressed_to_bot
+from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
 
 
 def test_window_warning_and_recovery() -> None:
@@ -20,3 +23,18 @@ def test_users_gone_quiet_are_forgotten() -> None:
     assert guard.tracked_users == FORGET_EVERY - 1
     guard.check(999_999, 120)  # the next sweep, two minutes later
     assert guard.tracked_users == 1
+
+
+async def test_only_updates_addressed_to_the_bot_count() -> None:
+    bot = Bot("123:TEST", request=FakeBotAPI())
+    await bot.initialize()  # learns its username from getMe
+    group = {"chat_type": "group", "chat_id": -100}
+    assert addressed_to_bot(message_update(bot, "幸福食堂"), bot)  # private
+    assert addressed_to_bot(callback_update(bot, "x"), bot)
+    assert addressed_to_bot(message_update(bot, "@minsheng_bot 食堂", **group), bot)
+    assert addressed_to_bot(message_update(bot, "那配餐点呢", reply_to_bot=True, **group), bot)
+    assert addressed_to_bot(message_update(bot, "/help@MinSheng_Bot", **group), bot)
+    assert addressed_to_bot(message_update(bot, "/help", **group), bot)
+    assert not addressed_to_bot(message_update(bot, "幸福食堂", **group), bot)
+    assert not addressed_to_bot(message_update(bot, "/help@other_bot", **group), bot)
+    assert not addressed_to_bot(message_update(bot, None, **group), bot)  # a sticker, say

@@ -639,3 +639,18 @@ async def test_a_channel_post_mentioning_the_bot_is_ignored(bot: Harness) -> Non
             Update.de_json({"update_id": 1, "channel_post": post}, bot.app.bot)
         )
     assert not errors and not bot.api.sent()
+
+
+async def test_group_chatter_does_not_count_against_the_flood_guard(kb_dir: Path) -> None:
+    harness = await make_harness(kb_dir, flood_max_messages=3)
+    group = {"chat_type": "group", "chat_id": -100, "user_id": 7}
+    for text in ["今天天气不错", "吃了吗", "/start@other_bot", "哈哈", "好的"]:
+        await harness.send(text, **group)
+    assert not harness.api.sent()  # chatter and another bot's command: not answered, not counted
+    for _ in range(3):
+        await harness.send("@minsheng_bot 幸福食堂在哪", **group)
+    texts = harness.api.texts()
+    assert len(texts) == 3 and all(t.startswith("<b>幸福食堂</b>") for t in texts)
+    await harness.send("/help", **group)  # a command for every bot of the group counts
+    assert harness.api.texts()[-1] == "您发得有点快，请稍等一会儿再问。"
+    await harness.app.shutdown()
