@@ -452,6 +452,22 @@ def _create_v1(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1]
 
 
-def open_store(path: Path, *, salt: str = "", retention_days: int = 180) -> Store:
-    """The store at ``path``, its salt resolved (config, env, or kept beside the database)."""
-    return Store(path, salt=resolve_salt(salt, path.parent), retention_days=retention_days)
+def open_store(path: Path, *, salt: str = "", retention_days: int = 180) -> Store | None:
+    """The store at ``path``, its salt resolved (config, env, or kept beside the database).
+
+    None, after one warning, when no salt is configured and none can be kept beside the
+    database: without a salt nothing may be stored, so the bot answers without memory.
+    """
+    try:
+        resolved = resolve_salt(salt, path.parent)
+    except OSError as exc:
+        logger.warning(
+            "no database: the hashing salt cannot be kept in %s (%s: %s); set storage.salt or %s, "
+            "or fix the directory. Questions are answered, nothing is stored",
+            path.parent,
+            type(exc).__name__,
+            exc.strerror or exc,
+            SALT_ENV,
+        )
+        return None
+    return Store(path, salt=resolved, retention_days=retention_days)

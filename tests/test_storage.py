@@ -126,6 +126,16 @@ def test_salt_generated_once_and_kept_private(
     assert resolve_salt("from-config", tmp_path) == "from-config"
 
 
+def test_a_data_directory_that_cannot_be_made_means_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("BOT_HASH_SALT", raising=False)
+    (tmp_path / "occupied").write_text("a file where the directory should be")
+    assert open_store(tmp_path / "occupied" / "data" / "bot.db") is None
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "no database" in warning.getMessage() and "BOT_HASH_SALT" in warning.getMessage()
+
+
 def test_retention_purges_old_rows(store: Store, clock: Clock) -> None:
     store.record_query(record("旧问题", False))
     store.record_feedback(USER, "x", False, 1)
@@ -265,6 +275,7 @@ def test_report_and_export_commands(
 ) -> None:
     db = tmp_path / "bot.db"
     store = open_store(db, salt="s")
+    assert store is not None
     store.record_query(record("护照怎么补办", False))
     store.record_query(record("幸福食堂", True, "elderly-canteens"))
     store.close()
@@ -281,3 +292,7 @@ def test_report_and_export_commands(
     assert lines == ["count,sample,nearest_entry,questions", "1,护照怎么补办,,护照怎么补办"]
     assert main(["report", "--knowledge", str(kb_dir), "--db", str(tmp_path / "none.db")]) == 1
     assert "no database yet" in capsys.readouterr().err
+    (tmp_path / "hash_salt").unlink()
+    (tmp_path / "hash_salt").mkdir()  # the salt cannot be read: a clear error, no traceback
+    assert main(["report", *common]) == 1
+    assert "hashing salt beside the database cannot be read" in capsys.readouterr().err
