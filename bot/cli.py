@@ -257,7 +257,10 @@ def _existing_store(config: Config) -> Store:
     path = config.storage.path
     if not path.exists():
         raise BotError(f"{path}: no database yet (it is created when the bot first runs)")
-    return open_store(path, salt=config.storage.salt, retention_days=config.storage.retention_days)
+    store = open_store(path, salt=config.storage.salt, retention_days=config.storage.retention_days)
+    if store is None:
+        raise BotError(f"{path}: the hashing salt beside the database cannot be read")
+    return store
 
 
 def validate_command(config: Config, directory: str | None) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from bot import messages
 from bot.service import KnowledgeService
 from bot.storage import Store, Totals
 
@@ -81,8 +82,9 @@ def totals_text(label: str, totals: Totals) -> str:
 
 
 def stats_text(store: Store) -> str:
-    """Today and the last 7 days."""
-    return "\n".join(totals_text(label, store.totals(days)) for label, days in PERIODS.items())
+    """Today and the last 7 days, or that the database is unavailable (its numbers would be 0)."""
+    periods = [totals_text(label, store.totals(days)) for label, days in PERIODS.items()]
+    return "\n".join(periods) if store.up else messages.STORE_UNAVAILABLE
 
 
 def unanswered_text(groups: list[QuestionGroup], days: float, limit: int = 30) -> str:

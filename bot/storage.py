@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,11 +41,20 @@ def utc_now() -> dt.datetime:
 
 @dataclass
 class StoreHealth:
-    """How many operations failed, and until when writes are paused."""
+    """Whether the database works, how many operations failed, until when they are paused.
 
+    ``up`` turns False at any failure (reads then pause with writes, so their numbers would be
+    empty, not true) and True at the next operation that succeeds.
+    """
+
+    up: bool = True
     failures: int = 0
     paused_until: float = 0.0
     last_error: str = ""
+
+
+class DatabaseGone(sqlite3.OperationalError):
+    """The database file was deleted or replaced under the open connection."""
 
 
 @dataclass
@@ -127,26 +136,47 @@ class Store:
         self.health = StoreHealth()
         self._lock = threading.Lock()
         self._db: sqlite_utils.Database | None = None
-        self._open()
+        self._file: tuple[int, int] | None = None  # (device, inode) of the file opened
+        self._safely("open", lambda db: None, None)
+
+    @property
+    def up(self) -> bool:
+        """False from a failure until the next operation that succeeds."""
+        return self.health.up
 
     # -- connection and schema -------------------------------------------------------------
 
-    def _open(self) -> None:
+    def _open(self) -> sqlite_utils.Database:
+        """Connect (creating the directory, the file and the schema as needed); raise on failure."""
+        on_disk = str(self.path) != ":memory:"
+        if on_disk:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            str(self.path), timeout=self.busy_timeout, check_same_thread=False
+        )
         try:
-            if str(self.path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                str(self.path), timeout=self.busy_timeout, check_same_thread=False
-            )
             db = sqlite_utils.Database(connection)
             # Deleted rows are overwritten with zeros, not left in free space (/forget).
             db.execute("PRAGMA secure_delete=ON")
-            if str(self.path) != ":memory:":
+            if on_disk:
                 db.enable_wal()
             migrate(db)
-            self._db = db
-        except (sqlite3.Error, OSError) as exc:
-            self._failed("open", exc)
+            self._file = _identity(self.path) if on_disk else None
+        except BaseException:
+            connection.close()
+            raise
+        self._db = db
+        return db
+
+    def _connection(self) -> sqlite_utils.Database:
+        """The open database, opened again if it was closed or its file vanished."""
+        if self._db is not None and self._file is not None and self._file != _identity(self.path):
+            # SQLite goes on writing into a deleted file, and everything written would be lost.
+            gone, self._db = self._db, None
+            with suppress(sqlite3.Error):
+                gone.conn.close()
+            raise DatabaseGone(f"{self.path} was deleted or replaced; it is created again later")
+        return self._db if self._db is not None else self._open()
 
     def close(self) -> None:
         """Flush and close the database."""
@@ -157,18 +187,15 @@ class Store:
 
     @contextmanager
     def _session(self, transaction: bool) -> Iterator[sqlite_utils.Database]:
-        if self._db is None:
-            self._open()
-        if self._db is None:
-            raise sqlite3.OperationalError("database unavailable")
         with self._lock:
+            db = self._connection()
             if not transaction:
-                yield self._db
+                yield db
                 return
             # sqlite-utils 4 commits each db.execute at once unless a transaction is open:
             # atomic() opens one, so an operation's writes are kept or undone together.
-            with self._db.atomic():
-                yield self._db
+            with db.atomic():
+                yield db
 
     def _safely(
         self,
@@ -183,16 +210,29 @@ class Store:
             return default
         try:
             with self._session(transaction) as db:
-                return work(db)
+                result = work(db)
         except (sqlite3.Error, OSError) as exc:
             self._failed(action, exc)
             return default
+        if not self.health.up:
+            self.health.up = True
+            logger.warning("database available again")
+        return result
+
+    def probe(self) -> bool:
+        """Check the database now (its file too), or retry it once its pause is over; True if up."""
+        self._safely("check", lambda db: db.execute("SELECT 1").fetchone(), None)
+        return self.health.up
 
     def _failed(self, action: str, exc: BaseException) -> None:
+        self.health.up = False
         self.health.failures += 1
         self.health.last_error = f"{type(exc).__name__}: {exc}"
         self.health.paused_until = time.monotonic() + RETRY_AFTER_SECONDS
-        logger.warning("database %s failed (%s); answering goes on", action, self.health.last_error)
+        level = logging.ERROR if isinstance(exc, DatabaseGone) else logging.WARNING
+        logger.log(
+            level, "database %s failed (%s); answering goes on", action, self.health.last_error
+        )
 
     def _now(self) -> str:
         return self.clock().isoformat(timespec="seconds")
@@ -380,6 +420,15 @@ class Store:
         return self._safely(f"read {table}", lambda db: list(db.table(table).rows), [])
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file's device and inode, None when it does not exist."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def _top(db: sqlite_utils.Database, column: str, since: str, limit: int) -> list[tuple[str, int]]:
     rows = db.execute(
         f"SELECT {column}, COUNT(*) AS n FROM queries WHERE time >= ? AND answered = 1 "
@@ -452,6 +501,22 @@ def _create_v1(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1]
 
 
-def open_store(path: Path, *, salt: str = "", retention_days: int = 180) -> Store:
-    """The store at ``path``, its salt resolved (config, env, or kept beside the database)."""
-    return Store(path, salt=resolve_salt(salt, path.parent), retention_days=retention_days)
+def open_store(path: Path, *, salt: str = "", retention_days: int = 180) -> Store | None:
+    """The store at ``path``, its salt resolved (config, env, or kept beside the database).
+
+    None, after one warning, when no salt is configured and none can be kept beside the
+    database: without a salt nothing may be stored, so the bot answers without memory.
+    """
+    try:
+        resolved = resolve_salt(salt, path.parent)
+    except OSError as exc:
+        logger.warning(
+            "no database: the hashing salt cannot be kept in %s (%s: %s); set storage.salt or %s, "
+            "or fix the directory. Questions are answered, nothing is stored",
+            path.parent,
+            type(exc).__name__,
+            exc.strerror or exc,
+            SALT_ENV,
+        )
+        return None
+    return Store(path, salt=resolved, retention_days=retention_days)

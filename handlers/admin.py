@@ -54,6 +54,9 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     days = _days_argument(context.args, default=7)
     groups = await asyncio.to_thread(unanswered_groups, store, service_of(context), days)
+    if not store.up:  # no groups because nothing could be read, not because all were answered
+        await update.effective_message.reply_text(messages.STORE_UNAVAILABLE)
+        return
     for chunk in render.split_message(html.escape(unanswered_text(groups, days))):
         await update.effective_message.reply_html(chunk)
 

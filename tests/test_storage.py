@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
@@ -13,11 +14,11 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from bot import storage
+from bot import messages, storage
 from bot.cli import main
 from bot.config import MatchingSettings
 from bot.privacy import mask_numbers
-from bot.report import group_questions, unanswered_groups, unanswered_text
+from bot.report import group_questions, stats_text, unanswered_groups, unanswered_text
 from bot.service import KnowledgeService
 from bot.storage import SCHEMA_VERSION, QueryRecord, Store, open_store, resolve_salt
 
@@ -124,6 +125,16 @@ def test_salt_generated_once_and_kept_private(
     monkeypatch.setenv("BOT_HASH_SALT", "from-env")
     assert resolve_salt("", tmp_path) == "from-env"
     assert resolve_salt("from-config", tmp_path) == "from-config"
+
+
+def test_a_data_directory_that_cannot_be_made_means_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("BOT_HASH_SALT", raising=False)
+    (tmp_path / "occupied").write_text("a file where the directory should be")
+    assert open_store(tmp_path / "occupied" / "data" / "bot.db") is None
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "no database" in warning.getMessage() and "BOT_HASH_SALT" in warning.getMessage()
 
 
 def test_retention_purges_old_rows(store: Store, clock: Clock) -> None:
@@ -260,11 +271,45 @@ def test_an_unopenable_database_degrades_to_no_memory(tmp_path: Path) -> None:
     assert broken.totals(7).questions == 0 and broken.region_of(USER) is None
 
 
+def test_a_deleted_database_directory_is_noticed_and_made_again(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.record_query(record("删除之前", False))
+    shutil.rmtree(tmp_path / "data")  # SQLite would go on writing into the deleted file
+    assert store.record_query(record("删除之后", False)) is None
+    assert not store.up and store.health.failures == 1
+    (error,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "deleted or replaced" in error.getMessage()
+    assert stats_text(store) == messages.STORE_UNAVAILABLE
+    store.health.paused_until = 0  # later: the store opens a new database
+    assert store.record_query(record("重新建库", False)) is not None
+    assert store.up and store.path.exists()
+    assert [r["question"] for r in store.rows("queries")] == ["重新建库"]
+    assert "今天：问题 1 个" in stats_text(store)
+
+
+def test_stats_say_the_database_is_unavailable_not_zero(store: Store) -> None:
+    store.record_query(record("幸福食堂", True, "elderly-canteens"))
+    assert "今天：问题 1 个" in stats_text(store)
+    store.busy_timeout = 0.05
+    store.close()
+    store._open()
+    blocker = sqlite3.connect(store.path)
+    blocker.execute("BEGIN EXCLUSIVE")
+    assert store.record_query(record("护照", False)) is None
+    assert not store.probe()  # reads pause with the writes
+    assert stats_text(store) == messages.STORE_UNAVAILABLE
+    blocker.rollback()
+    store.health.paused_until = 0
+    assert store.probe() and "今天：问题 1 个" in stats_text(store)
+
+
 def test_report_and_export_commands(
     tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "bot.db"
     store = open_store(db, salt="s")
+    assert store is not None
     store.record_query(record("护照怎么补办", False))
     store.record_query(record("幸福食堂", True, "elderly-canteens"))
     store.close()
@@ -281,3 +326,7 @@ def test_report_and_export_commands(
     assert lines == ["count,sample,nearest_entry,questions", "1,护照怎么补办,,护照怎么补办"]
     assert main(["report", "--knowledge", str(kb_dir), "--db", str(tmp_path / "none.db")]) == 1
     assert "no database yet" in capsys.readouterr().err
+    (tmp_path / "hash_salt").unlink()
+    (tmp_path / "hash_salt").mkdir()  # the salt cannot be read: a clear error, no traceback
+    assert main(["report", *common]) == 1
+    assert "hashing salt beside the database cannot be read" in capsys.readouterr().err

@@ -424,6 +424,18 @@ async def test_a_broken_database_never_stops_answering(kb_dir: Path, tmp_path: P
     await harness.app.shutdown()
 
 
+async def test_stats_and_unanswered_say_the_database_is_unavailable(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "bot.db").mkdir()  # cannot be opened as a database
+    harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
+    api = await harness.send("/stats", user_id=ADMIN)
+    assert api.sent()[-1]["text"] == "统计数据暂时不可用（数据库无法打开），请查看日志。"
+    await harness.send("/unanswered", user_id=ADMIN)
+    assert api.sent()[-1]["text"] == "统计数据暂时不可用（数据库无法打开），请查看日志。"
+    await harness.app.shutdown()
+
+
 @pytest.mark.parametrize("error", [NetworkError("connection reset"), TimedOut("read timed out")])
 async def test_network_failures_are_logged_and_the_bot_goes_on(
     bot: Harness, error: Exception, caplog: pytest.LogCaptureFixture
