@@ -6,9 +6,9 @@ sender until Telegram accepted it. After a crash, a SIGKILL or a shutdown whose 
 the next start answers what is in the inbox and sends what is in the outbox — once, and only
 while it is young enough to still be useful.
 
-Privacy: an update is kept reduced (chat, sender id, message id, text with personal numbers
-masked; no names or usernames) and only until it is handled; then its row keeps just its id, so
-a re-delivery is recognised. Replies are kept until sent.
+Privacy: an update is kept reduced (chat, sender id, message id, text with personal numbers,
+names and addresses masked; no names or usernames of the sender) and only until it is handled;
+then its row keeps just its id, so a re-delivery is recognised. Replies are kept until sent.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.privacy import mask_numbers
+from bot.privacy import mask_personal
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -78,7 +78,7 @@ def reduce_update(update: dict[str, Any]) -> dict[str, Any] | None:
     chat = message.get("chat") or {}
     sender = message.get("from") or {}
     original = message["text"]
-    text = mask_numbers(original)
+    text = mask_personal(original)
     reduced: dict[str, Any] = {
         "message_id": message.get("message_id", 0),
         "date": message.get("date", 0),

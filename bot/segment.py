@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable
 
 import jieba
+import jieba.posseg
 
 # A frequency high enough that jieba keeps a user word whole rather than splitting it into two
 # common words, yet low enough not to swallow ordinary words around it.
@@ -24,6 +25,8 @@ FUNCTION_WORD_FREQ = 20000
 jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG/INFO
 _base: jieba.Tokenizer | None = None
 _base_lock = threading.Lock()
+_tagger: jieba.posseg.POSTokenizer | None = None
+_tagger_lock = threading.Lock()
 
 
 def _base_tokenizer() -> jieba.Tokenizer:
@@ -45,6 +48,25 @@ def general_frequency(word: str) -> int:
 def general_total() -> int:
     """The sum of all frequencies in jieba's general dictionary."""
     return int(_base_tokenizer().total)
+
+
+def general_words(text: str) -> list[str]:
+    """``text`` cut with jieba's general dictionary, unknown words found by its HMM."""
+    return list(_base_tokenizer().cut(text, HMM=True))
+
+
+def general_tags(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into (word, part-of-speech tag) pairs by jieba's tagger (``nr``: a name).
+
+    The tagger shares the main dictionary; its tag table is read on first use (about a second),
+    so a long-running process calls this once early, in a thread.
+    """
+    global _tagger
+    with _tagger_lock:
+        if _tagger is None:
+            _tagger = jieba.posseg.POSTokenizer(_base_tokenizer())
+        tagger = _tagger
+    return [(pair.word, pair.flag) for pair in tagger.cut(text)]
 
 
 def is_function_word(word: str) -> bool:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from bot.normalize import normalize
-from bot.privacy import hash_user, mask_numbers
+from bot.privacy import hash_user, mask_personal
 
 logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
@@ -247,12 +247,12 @@ class Store:
     # -- writes ----------------------------------------------------------------------------
 
     def record_query(self, record: QueryRecord) -> int | None:
-        """Store one question (normalised, numbers masked); return its row id."""
+        """Store one question (normalised; numbers, names, addresses masked); return its row id."""
         row = {
             "time": self._now(),
             "user_hash": self.user_hash(record.user_id),
             "chat_type": record.chat_type,
-            "question": mask_numbers(normalize(record.question)),
+            "question": mask_personal(normalize(record.question)),
             "answered": int(record.answered),
             "top_entry": record.top_entry,
             "top_category": record.top_category,

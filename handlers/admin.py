@@ -30,7 +30,10 @@ async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if update.effective_message is None:  # nothing to reply to
         return True
     command = (update.effective_message.text or "").split()[0] if update.effective_message else ""
-    logger.warning("refused %s from non-admin user %s", command, user_id)
+    store = store_of(context)
+    # Never the raw id: the stored (salted) hash, which /stats and the database know the user by.
+    who = store.user_hash(user_id) if store is not None and user_id is not None else "-"
+    logger.warning("refused %s from a non-admin user (hashed id %s)", command, who)
     await update.effective_message.reply_text(messages.ADMIN_ONLY)
     return True
 

@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import messages
+from bot import messages, privacy
 from bot.config import Config
 from bot.journal import Journal, journal_path_for, open_journal
 from bot.service import KnowledgeService
@@ -127,7 +127,9 @@ async def post_shutdown(application: Application) -> None:  # type: ignore[type-
 
 
 async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Publish the command list with Chinese descriptions."""
+    """Publish the command list with Chinese descriptions; load the name tagger meanwhile."""
+    # In a thread: the tagger that masks names in stored questions takes a second to load.
+    asyncio.get_running_loop().run_in_executor(None, privacy.warm_up)
     commands = [BotCommand(name, text) for name, text in messages.COMMAND_DESCRIPTIONS]
     try:
         await application.bot.set_my_commands(commands)

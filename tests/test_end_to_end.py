@@ -179,7 +179,7 @@ def test_webhook_mode_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "secret_token" in proc.stderr
 
 
-def test_debug_logs_hold_no_token_and_no_personal_numbers(tmp_path: Path) -> None:
+def test_debug_logs_hold_no_token_no_update_and_no_personal_numbers(tmp_path: Path) -> None:
     stub = BotAPIStub().start()
     stub.push(message(1, "我电话13912345678，身份证14040219800101123X，幸福食堂在哪"))
     process = start_bot(stub, tmp_path / "bot.db", BOT_LOG_LEVEL="DEBUG")
@@ -189,10 +189,10 @@ def test_debug_logs_hold_no_token_and_no_personal_numbers(tmp_path: Path) -> Non
         out, err = stop_bot(process, stub)
     logs = out + err
     assert process.returncode == 0
-    assert " DEBUG " in logs and "幸福食堂" in logs  # DEBUG really logged the update
+    assert " DEBUG " in logs  # the log really was at DEBUG
+    assert "幸福食堂" not in logs  # python-telegram-bot logs whole updates at DEBUG: not here
     assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
     assert "13912345678" not in logs and "14040219800101123X" not in logs
-    assert "[手机号]" in logs
 
 
 def stored_questions(db: Path) -> int:

@@ -99,7 +99,7 @@ def test_personal_numbers_are_masked(raw: str, masked: str) -> None:
 def test_stored_question_is_normalised_and_masked(store: Store) -> None:
     store.record_query(record("我叫王五，電話13912345678，身份證14040219800101123X", False))
     (row,) = store.rows("queries")
-    assert row["question"] == "我叫王五 电话[手机号] 身份证[身份证号]"
+    assert row["question"] == "我叫[姓名] 电话[手机号] 身份证[身份证号]"
 
 
 def test_no_raw_user_id_anywhere_in_the_database(store: Store, tmp_path: Path) -> None:

@@ -232,9 +232,10 @@ async def test_flood_control(kb_dir: Path) -> None:
 async def test_reload_refused_for_non_admins(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    api = await bot.send("/reload", user_id=5)
+    api = await bot.send("/reload", user_id=5_551_234)
     assert api.sent()[-1]["text"] == "抱歉，这个命令只有管理员可以使用。"
-    assert "refused /reload from non-admin user 5" in caplog.text
+    assert "refused /reload from a non-admin user (hashed id " in caplog.text
+    assert "5551234" not in caplog.text  # never the raw id
 
 
 async def test_reload_by_admin_reports_changes(bot: Harness) -> None:
