@@ -78,6 +78,8 @@ FORGET_DONE = (
 )
 FORGET_FAILED = "抱歉，现在暂时无法删除，请稍后再试一次。"
 STORE_UNAVAILABLE = "统计数据暂时不可用（数据库无法打开），请查看日志。"
+STORE_DOWN_NOTICE = "数据库暂时无法写入，机器人照常回答，但这段时间的问题不会被记录。原因：{error}"
+STORE_BACK_NOTICE = "数据库已恢复，问题记录照常进行。"
 NO_TOKEN = (
     "No Telegram token: set the TELEGRAM_BOT_TOKEN environment variable (or telegram.token in "
     "config.toml); to try the bot without Telegram, run: python -m bot chat"

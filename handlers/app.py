@@ -47,6 +47,7 @@ from handlers.resident import (
     region_command,
     start_command,
 )
+from handlers.storewatch import WATCH_INTERVAL, watch_store
 
 logger = logging.getLogger(__name__)
 FLOOD = "flood_guard"
@@ -106,6 +107,7 @@ def build_application(
     application.add_error_handler(error_handler)
     if store is not None and application.job_queue is not None:
         application.job_queue.run_repeating(purge_old_rows, interval=PURGE_INTERVAL, first=0)
+        application.job_queue.run_repeating(watch_store, interval=WATCH_INTERVAL)
     return application
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import CallbackContext
 
 from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
 from bot.service import KnowledgeService
@@ -21,6 +23,7 @@ from bot.storage import Store
 from handlers import callbacks
 from handlers.app import build_application
 from handlers.render import split_message
+from handlers.storewatch import watch_store
 from tests.conftest import ELDERLY, JOBS, write_knowledge
 from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
 
@@ -666,4 +669,33 @@ async def test_group_chatter_does_not_count_against_the_flood_guard(kb_dir: Path
     assert len(texts) == 3 and all(t.startswith("<b>幸福食堂</b>") for t in texts)
     await harness.send("/help", **group)  # a command for every bot of the group counts
     assert harness.api.texts()[-1] == "您发得有点快，请稍等一会儿再问。"
+    await harness.app.shutdown()
+
+
+async def test_admins_hear_once_when_the_database_goes_down_and_once_when_it_is_back(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "data" / "bot.db"
+    store = Store(path, salt="s")
+    harness = await make_harness(kb_dir, store=store)
+    assert harness.app.job_queue is not None
+    assert any(job.callback is watch_store for job in harness.app.job_queue.jobs())
+    context = CallbackContext(harness.app)
+    await watch_store(context)
+    assert harness.api.sent() == []  # up, as the admins assume: nothing to say
+
+    shutil.rmtree(path.parent)
+    path.mkdir(parents=True)  # where the database was, now something it cannot open
+    for _ in range(3):  # checks while it stays down
+        store.health.paused_until = 0.0
+        await watch_store(context)
+    notices = [p for p in harness.api.sent() if int(p["chat_id"]) == ADMIN]
+    assert len(notices) == 1 and notices[0]["text"].startswith("数据库暂时无法写入")
+
+    path.rmdir()  # the file can be made again
+    for _ in range(2):
+        store.health.paused_until = 0.0
+        await watch_store(context)
+    notices = [p for p in harness.api.sent() if int(p["chat_id"]) == ADMIN]
+    assert [n["text"] for n in notices[1:]] == ["数据库已恢复，问题记录照常进行。"]
     await harness.app.shutdown()
