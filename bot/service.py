@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers import Answer, AnswerItem, source_ref
-from bot.background import building_beside_answers
+from bot.background import building_beside_answers, release_gradually
 from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
@@ -123,7 +123,7 @@ class KnowledgeService:
         reload replaces a version held before.
         """
         with self._reload_lock:
-            self._held = None
+            self._retire_held()
             started = time.perf_counter()
             with building_beside_answers():
                 new_index = self._build(self.directory)
@@ -149,7 +149,7 @@ class KnowledgeService:
                     len(old),
                 )
                 return report
-            self._index = new_index
+            self._swap(new_index)
             logger.info("knowledge reloaded: %s", report)
             return report
 
@@ -161,8 +161,9 @@ class KnowledgeService:
                 return None
             self._held = None
             if self.clock() - held.since > HOLD_SECONDS:
+                release_gradually(held)
                 return None
-            self._index = held.index
+            self._swap(held.index)
             report = dataclasses.replace(held.report, held=None)
             logger.info("knowledge reloaded after confirmation: %s", report)
             return report
@@ -172,8 +173,18 @@ class KnowledgeService:
         with self._reload_lock:
             if self._held is None or self._held.key != key:
                 return False
-            self._held = None
+            self._retire_held()
             return True
+
+    def _swap(self, index: MatchIndex) -> None:
+        """Answer from ``index`` from now on; free the retired version without a long pause."""
+        retired, self._index = self._index, index
+        release_gradually(retired)
+
+    def _retire_held(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            release_gradually(held)
 
     def _build(self, directory: Path) -> MatchIndex:
         knowledge = load_knowledge(directory, self.max_file_bytes)
