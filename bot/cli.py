@@ -167,36 +167,11 @@ def run_command(config: Config, args: argparse.Namespace) -> int:
 
 
 def bench_command(config: Config, args: argparse.Namespace) -> int:
-    """Run the benchmark and print its table (or JSON); see docs/benchmarks.md."""
-    try:
-        import rank_bm25  # noqa: F401  (a baseline, installed with the [bench] extra)
-    except ImportError as exc:
-        raise BotError("bench needs the baselines: pip install -e '.[bench]'") from exc
-    from bot.bench import question_mix, run_benchmark, telegram_throughput
-    from bot.benchreport import benchmark_table, plot_p99
+    """Run the benchmark (the ``benchmarks`` package, outside the product) and print its table."""
+    from benchmarks import run_from_cli  # lazy: only this command needs it
 
-    sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
-    dev = _seed_questions(Path(args.question_file), config)
-    results = run_benchmark(config.knowledge.dir, dev, sizes, args.questions)
-    articles = "".join(
-        p.read_text(encoding="utf-8") for p in (config.knowledge.dir / "articles").glob("*")
-    )
-    results["telegram"] = telegram_throughput(
-        question_mix(dev, 2000, articles), config.knowledge.dir, args.config
-    )
-    if args.plot:
-        plot_p99(results, Path(args.plot))
-    print(json.dumps(results, ensure_ascii=False) if args.json else benchmark_table(results))
+    print(run_from_cli(config, args))
     return EXIT_OK
-
-
-def _seed_questions(path: Path, config: Config) -> list[str]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line)["q"] for line in lines if line.strip()]
-    except (OSError, ValueError, KeyError):
-        knowledge = load_knowledge(config.knowledge.dir, config.knowledge.max_file_bytes)
-        return [q for entry in knowledge.entries for q in entry.questions]
 
 
 def report_command(config: Config, args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.bench import synthesize
+from benchmarks.core import synthesize
 from tests.botapi_stub import BotAPIStub
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from handlers.offline import BOT_USER
+from testing.offline import BOT_USER
 
 
 class _Server(ThreadingHTTPServer):

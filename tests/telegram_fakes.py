@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
-from handlers.offline import BOT_USER, OfflineBotAPI
+from testing.offline import BOT_USER, OfflineBotAPI
 
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1000)

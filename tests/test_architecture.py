@@ -22,29 +22,62 @@ def imported_modules(path: str) -> set[str]:
     return names
 
 
-def test_core_never_imports_telegram_or_handlers_at_top_level() -> None:
+FRONT_ENDS_AND_TOOLS = ("handlers", "benchmarks", "testing", "tests", "scripts")
+# The only imports of the outer packages the core has: lazy, inside the command that needs them.
+LAZY_ENTRIES = {"run_command": "handlers", "bench_command": "benchmarks"}
+
+
+def _outer(module: str) -> str | None:
+    top = module.split(".")[0]
+    return top if top in FRONT_ENDS_AND_TOOLS else None
+
+
+def test_core_never_imports_telegram_the_front_ends_or_the_tools() -> None:
     for path in sorted((ROOT / "bot").glob("*.py")):
         modules = imported_modules(str(path.relative_to(ROOT)))
         assert not any(m == "telegram" or m.startswith("telegram.") for m in modules), path
         if path.name != "cli.py":
-            assert not any(m.startswith("handlers") for m in modules), path
+            assert not any(_outer(m) for m in modules), path
 
 
-def test_only_the_run_command_imports_handlers_and_only_lazily() -> None:
+def test_core_never_names_an_outer_module_in_a_string() -> None:
+    """``python -m handlers.bench`` started by string was an import the test above cannot see."""
+    for path in sorted((ROOT / "bot").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for word in node.value.split():
+                    assert not _outer(word) or "." not in word, (path, node.value)
+
+
+def test_the_cli_imports_outer_packages_only_lazily_in_their_commands() -> None:
     tree = ast.parse((ROOT / "bot" / "cli.py").read_text(encoding="utf-8"))
     importers = {
-        function.name
+        (function.name, outer)
         for function in ast.walk(tree)
         if isinstance(function, ast.FunctionDef)
         for node in ast.walk(function)
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("handlers")
+        if isinstance(node, ast.ImportFrom) and (outer := _outer(node.module or ""))
     }
     top_level = [
         node
         for node in tree.body
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("handlers")
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        and any(_outer(name) for name in _names(node))
     ]
-    assert importers == {"run_command"} and not top_level
+    assert importers == set(LAZY_ENTRIES.items()) and not top_level
+
+
+def _names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return [alias.name for alias in node.names]
+
+
+def test_handlers_never_import_the_tools() -> None:
+    for path in sorted((ROOT / "handlers").glob("*.py")):
+        modules = imported_modules(str(path.relative_to(ROOT)))
+        assert not any(_outer(m) not in (None, "handlers") for m in modules), path
 
 
 def test_every_command_is_documented_in_the_readme() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench import question_mix, summary, synthesize
-from bot.benchreport import benchmark_table
+from benchmarks.core import question_mix, summary, synthesize
+from benchmarks.report import benchmark_table
 from bot.cli import main
 from bot.loader import load_knowledge
 from tests.conftest import ROOT

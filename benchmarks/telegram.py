@@ -1,7 +1,8 @@
 """The Telegram part of ``bot bench``: updates per second through Application.process_update.
 
-Run as ``python -m handlers.bench --config FILE --knowledge DIR QUESTIONS.json`` by ``bot bench``
-(in its own process, so that the core never imports Telegram code); prints one JSON object.
+Run as ``python -m benchmarks.telegram --config FILE --knowledge DIR QUESTIONS.json`` by
+``bot bench`` (in its own process, so that the core never imports Telegram code); prints one
+JSON object.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from telegram import Update
 from bot.config import Config, load_config
 from bot.service import KnowledgeService
 from handlers.app import build_application
-from handlers.offline import OfflineBotAPI
+from testing.offline import OfflineBotAPI
 
 
 def updates_per_second(config: Config, questions: list[str]) -> dict[str, Any]:

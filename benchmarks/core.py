@@ -265,12 +265,12 @@ def run_benchmark(
 def telegram_throughput(
     questions: list[str], knowledge_dir: Path, config_file: str | None
 ) -> dict[str, Any]:
-    """Updates per second through the Telegram layer, measured by ``handlers.bench`` in its own
+    """Updates per second through the Telegram layer, measured by ``benchmarks.telegram`` in its own
     process (the core never imports Telegram code)."""
     with tempfile.TemporaryDirectory(prefix="bench-telegram-") as scratch:
         question_file = Path(scratch) / "questions.json"
         question_file.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
-        command = [sys.executable, "-m", "handlers.bench", str(question_file)]
+        command = [sys.executable, "-m", "benchmarks.telegram", str(question_file)]
         command += ["--knowledge", str(knowledge_dir)]
         if config_file:
             command += ["--config", config_file]

@@ -1,6 +1,7 @@
 """A Bot API that never leaves the process: answers every method like Telegram would.
 
-Used by ``bot bench`` to push updates through the real application, and by the tests.
+Used by ``bot bench`` to push updates through the real application, and by the tests; the
+product never imports it.
 """
 
 from __future__ import annotations
