@@ -106,7 +106,27 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list passages that answer example questions but belong to no entry",
     )
+    add_source_parsers(kb_commands, common)
     return parser
+
+
+def add_source_parsers(
+    kb_commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:  # type: ignore[type-arg]
+    """``kb add-source`` and ``kb draft``: a new source document, and rows for new entries."""
+    add = kb_commands.add_parser(
+        "add-source", parents=[common], help="add a source document (.txt, .docx, .pdf)"
+    )
+    add.add_argument("file", help="the document")
+    add.add_argument("--title", required=True, help="its title, as the document gives it")
+    add.add_argument("--publisher", required=True, help="who published it")
+    add.add_argument(
+        "--date",
+        required=True,
+        help='what the document states: YYYY, YYYY-MM, YYYY-MM-DD, --MM-DD, or "" if none',
+    )
+    add.add_argument("--region", help="the region it is about (a name in regions.toml)")
+    add.add_argument("--id", dest="source_id", help="source id (default: doc-<hash of the text>)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(config, args.directory)
         if command == "ask":
             return ask_command(config, args)
+        if command == "kb" and args.kb_command == "add-source":
+            return add_source_command(config, args)
         if command == "kb":
             return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if getattr(args, "db", None):
@@ -298,6 +320,38 @@ def kb_command(config: Config, action: str, passages: bool = False) -> int:
     for warning in warnings:
         print(f"warning: {warning}")
     print(f"{len(warnings)} warning(s); they never block loading")
+    return EXIT_OK
+
+
+def add_source_command(config: Config, args: argparse.Namespace) -> int:
+    """Store a document's text as a new source's article, validated; print what it adds."""
+    from bot.addsource import SourceRequest, apply_source
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BotError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    request = SourceRequest(
+        filename=path.name,
+        data=data,
+        title=args.title,
+        publisher=args.publisher,
+        date=args.date,
+        region=args.region,
+        source_id=args.source_id,
+    )
+    directory = config.knowledge.dir
+    plan = apply_source(directory, request, config.knowledge.max_file_bytes)
+    print(
+        messages.SOURCE_ADDED.format(
+            id=plan.source_id,
+            title=plan.title,
+            article=directory / "articles" / plan.article,
+            count=len(plan.passages),
+        )
+    )
+    print(messages.SOURCE_FIRST_PASSAGE.format(excerpt=plan.passages[0].excerpt))
     return EXIT_OK
 
 
