@@ -86,11 +86,11 @@ def plan_source(
     knowledge = load_knowledge(directory, max_file_bytes)
     region = _region(request.region, knowledge.regions)
     if len(request.data) > max_file_bytes:
-        raise SourceError(_too_large(len(request.data), max_file_bytes))
+        raise SourceError(too_large_message(len(request.data), max_file_bytes))
     text = document_text(request.filename, request.data)
     encoded = text.encode("utf-8")
     if len(encoded) > max_file_bytes:
-        raise SourceError(_too_large(len(encoded), max_file_bytes))
+        raise SourceError(too_large_message(len(encoded), max_file_bytes))
     digest = hashlib.sha256(encoded).hexdigest()
     source_id = (request.source_id or f"doc-{digest[:8]}").strip()
     if not _SLUG.match(source_id):
@@ -152,7 +152,8 @@ def _region(given: str | None, regions: dict[str, Region]) -> str | None:
     )
 
 
-def _too_large(size: int, limit: int) -> str:
+def too_large_message(size: int, limit: int) -> str:
+    """Why a document of ``size`` bytes is refused, in Chinese."""
     megabyte = 1024 * 1024
     return messages.SOURCE_TOO_LARGE.format(size=size / megabyte, limit=limit / megabyte)
 

@@ -47,6 +47,12 @@ from handlers.resident import (
     region_command,
     start_command,
 )
+from handlers.sources import (
+    DECISION_PATTERN,
+    SOURCE_DOCUMENT,
+    source_decision,
+    source_document,
+)
 
 logger = logging.getLogger(__name__)
 FLOOD = "flood_guard"
@@ -99,7 +105,9 @@ def build_application(
     application.add_handler(CommandHandler("stats", stats_command))
     application.add_handler(CommandHandler("unanswered", unanswered_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, question_message))
+    application.add_handler(CallbackQueryHandler(source_decision, pattern=DECISION_PATTERN))
     application.add_handler(CallbackQueryHandler(button_pressed))
+    application.add_handler(MessageHandler(SOURCE_DOCUMENT, source_document))
     application.add_handler(
         MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, other_message)
     )
