@@ -32,7 +32,7 @@ from handlers.common import (
     service_of,
     store_of,
 )
-from handlers.resident import other_message
+from handlers.resident import button_pressed, other_message
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ CAPTION = re.compile(r"^\s*来源\s*[：:]\s*")
 # A document of any type with that caption: a wrong type is refused with a reason here.
 SOURCE_DOCUMENT = filters.Document.ALL & filters.CaptionRegex(CAPTION)
 # Callback data of the confirmation buttons: s:1:<key> confirms, s:0:<key> cancels.
-DECISION_PATTERN = r"^s:[01]:[0-9a-f]{8}$"
+DECISION_PATTERN = r"s:[01]:[0-9a-f]{8}"
 # What a clerk may write for "the document states no date".
 NO_DATE = ("", "无", "没有", "未注明", "不详")
 MAX_EXCERPT_SHOWN = 300
@@ -122,13 +122,18 @@ async def source_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def source_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on 确认更新 or 取消 under a pending document: only an admin's tap counts."""
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
+        return
+    data = query.data or ""
+    if not re.fullmatch(DECISION_PATTERN, data):
+        # PTB passes a button without data to every pattern handler: the others' buttons.
+        await button_pressed(update, context)
         return
     if not is_admin(query.from_user.id, context):
         await query.answer(messages.ADMIN_ONLY)
         return
     await query.answer()
-    _, choice, key = query.data.split(":")
+    _, choice, key = data.split(":")
     pending: PendingSource | None = context.bot_data.get(PENDING)
     service = service_of(context)
     if pending is None or pending.key != key:
