@@ -127,6 +127,15 @@ def add_source_parsers(
     )
     add.add_argument("--region", help="the region it is about (a name in regions.toml)")
     add.add_argument("--id", dest="source_id", help="source id (default: doc-<hash of the text>)")
+    draft = kb_commands.add_parser(
+        "draft", parents=[common], help="a source's passages as rows of new entries (.xlsx)"
+    )
+    draft.add_argument("source_id", metavar="SOURCE_ID", help="the source (its id)")
+    draft.add_argument("--out", metavar="FILE.xlsx", help="default: draft-SOURCE_ID.xlsx")
+    draft.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+    draft.add_argument(
+        "--days", type=float, default=180, help="unanswered questions of this period (180)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             return ask_command(config, args)
         if command == "kb" and args.kb_command == "add-source":
             return add_source_command(config, args)
+        if command == "kb" and args.kb_command == "draft":
+            return draft_command(config, args)
         if command == "kb":
             return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if getattr(args, "db", None):
@@ -352,6 +363,37 @@ def add_source_command(config: Config, args: argparse.Namespace) -> int:
         )
     )
     print(messages.SOURCE_FIRST_PASSAGE.format(excerpt=plan.passages[0].excerpt))
+    return EXIT_OK
+
+
+def draft_command(config: Config, args: argparse.Namespace) -> int:
+    """Write the source's passages no entry quotes as rows of the 条目 sheet to fill."""
+    from bot.drafts import draft_rows, write_draft
+    from bot.storage import open_store
+
+    if args.db:
+        config.storage.path = Path(args.db)
+    service = KnowledgeService.from_config(config)
+    path = config.storage.path
+    store = None
+    if path.exists():
+        store = open_store(
+            path, salt=config.storage.salt, retention_days=config.storage.retention_days
+        )
+    try:
+        rows = draft_rows(service, args.source_id, store, args.days)
+    finally:
+        if store is not None:
+            store.close()
+    if store is None:
+        print(messages.DRAFT_NO_STORE.format(path=path), file=sys.stderr)
+    if not rows:
+        print(messages.DRAFT_NO_ROWS.format(id=args.source_id))
+        return EXIT_OK
+    out = Path(args.out or f"draft-{args.source_id}.xlsx")
+    write_draft(out, rows)
+    used = sum(1 for row in rows if row.count)
+    print(messages.DRAFT_WRITTEN.format(path=out, rows=len(rows), used=used))
     return EXIT_OK
 
 

@@ -146,3 +146,12 @@ SOURCE_PENDING = (
 SOURCE_CANCELLED = "已取消，没有加入这份原文。"
 SOURCE_EXPIRED = "这次加入已经过期或被新发的文件取代，没有加入。需要的话请重新发送文件。"
 SOURCE_REFUSED = "没有加入这份原文：{reason}"
+
+# bot kb draft: ready-to-fill rows of the 条目 sheet from a source's passages.
+DRAFT_NOTE_USED = "原文段落 {passage}，回答过 {count} 个提问。请填写标题和类别。"
+DRAFT_NOTE_UNUSED = "原文段落 {passage}，还没有条目引用它。请填写标题和类别。"
+DRAFT_WRITTEN = "已写入 {path}：{rows} 行，其中 {used} 段回答过提问。填好标题和类别后即可导入。"
+DRAFT_NO_ROWS = "来源“{id}”的每一段原文都已经有条目引用了，没有可以起草的行。"
+DRAFT_UNKNOWN_SOURCE = "没有“{id}”这个来源。已有的来源：{ids}。"
+DRAFT_NO_ARTICLE = "来源“{id}”没有原文文件（file），没有可以起草的段落。"
+DRAFT_NO_STORE = "没有找到提问记录（{path}），只列出没有条目引用的段落。"
