@@ -1,7 +1,7 @@
 """Command line: ``python -m bot <command>`` (the same as ``bot <command>``).
 
 Commands: ``ask``, ``chat`` (the default), ``run``, ``report``, ``export-unanswered``, ``bench``,
-``validate``, ``kb test``, ``kb lint``. Every command
+``validate``, ``kb test``, ``kb lint``, ``kb add-source``, ``kb draft``. Every command
 takes ``--config`` and ``--knowledge`` after its name. Errors become one-line messages, never
 tracebacks.
 """
@@ -93,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
     bench.add_argument("--plot", metavar="PNG", help="also draw p99 against size (matplotlib)")
 
-    kb = commands.add_parser("kb", help="the clerk's tools: kb test, kb lint")
+    kb = commands.add_parser(
+        "kb", help="the clerk's tools: kb test, kb lint, kb add-source, kb draft"
+    )
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="kb-command", required=True)
     kb_commands.add_parser(
         "test", parents=[common], help="every example question must retrieve its own entry"
