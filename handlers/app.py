@@ -80,6 +80,12 @@ def build_application(
     )
     if telegram.base_url:
         builder = builder.base_url(telegram.base_url)
+        if telegram.base_url.rstrip("/").endswith("/bot"):
+            # A Bot API server serves the files sent to the bot beside its methods
+            # (…/bot<token>/getFile, …/file/bot<token>/<path>): uploads are downloaded there.
+            builder = builder.base_file_url(
+                telegram.base_url.rstrip("/")[: -len("bot")] + "file/bot"
+            )
     if request is not None:
         builder = builder.request(request)
     updates_request = request if request is not None else HTTPXRequest(connection_pool_size=1)
