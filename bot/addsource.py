@@ -168,10 +168,12 @@ def _check_duplicates(knowledge: Knowledge, source_id: str, title: str, text: st
         if _NOT_WORD.sub("", source.title) == key:
             raise SourceError(messages.SOURCE_DUPLICATE.format(id=source.id, title=source.title))
     stored = _NOT_WORD.sub("", text)
+    read: set[Path] = set()
     for source in knowledge.sources.values():
         path = knowledge.article_path(source)
-        if path is None:
+        if path is None or path in read:  # several news items may share one file
             continue
+        read.add(path)
         try:
             same = _NOT_WORD.sub("", path.read_text(encoding="utf-8")) == stored
         except (OSError, UnicodeDecodeError):

@@ -339,6 +339,7 @@ def kb_command(config: Config, action: str, passages: bool = False) -> int:
 def add_source_command(config: Config, args: argparse.Namespace) -> int:
     """Store a document's text as a new source's article, validated; print what it adds."""
     from bot.addsource import SourceRequest, apply_source
+    from bot.loader import ARTICLES_DIR
 
     path = Path(args.file)
     try:
@@ -360,7 +361,7 @@ def add_source_command(config: Config, args: argparse.Namespace) -> int:
         messages.SOURCE_ADDED.format(
             id=plan.source_id,
             title=plan.title,
-            article=directory / "articles" / plan.article,
+            article=directory / ARTICLES_DIR / plan.article,
             count=len(plan.passages),
         )
     )

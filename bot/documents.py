@@ -36,6 +36,10 @@ _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 # Kangxi and supplementary radicals, compatibility ideographs: what many PDFs give for ordinary
 # characters (⽼ for 老); NFKC maps each to the character it stands for.
 _RADICALS = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
+# Chinese has no spaces between characters; many PDFs' text layers put one between each glyph.
+_SPACED = re.compile(
+    r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]) (?=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef])"
+)
 _PAGE_NUMBER = re.compile(r"[-—–\s]*(第\s*)?\d{1,4}(\s*页)?[-—–\s]*(/\s*\d{1,4}\s*页?)?")
 
 
@@ -136,6 +140,7 @@ def _pdf_text(data: bytes) -> str:
         raise DocumentError(messages.SOURCE_PDF_NO_TEXT)
     text = "\n".join(pages)
     text = _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = _SPACED.sub("", text)
     return _reflow([line for line in text.splitlines() if not _PAGE_NUMBER.fullmatch(line)])
 
 

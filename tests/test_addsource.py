@@ -9,7 +9,7 @@ import pytest
 
 from bot.addsource import SourceRequest, plan_source
 from bot.cli import main
-from bot.documents import tidy
+from bot.documents import document_text, tidy
 from bot.errors import KnowledgeError
 from tests.documents import chinese_pdf, notice_docx
 
@@ -110,6 +110,10 @@ def test_plain_text_in_utf8_or_gb18030_and_a_clean_pdf(
     # The PDF's broken lines are one paragraph again; the page number is left out.
     assert "各乡镇建设老年助餐点二十个，六十周岁以上老人每餐补贴三元。\n" in stored
     assert "— 1 —" not in stored
+    spaced = chinese_pdf(
+        ["助 餐 点 由 各 村 委 会 负 责 日 常 管 理 ， 县 民 政 局 每 季 度 检 查 。"]
+    )
+    assert document_text("a.pdf", spaced) == "助餐点由各村委会负责日常管理，县民政局每季度检查。\n"
     answer = ask(kb_dir, "老年助餐点每餐补贴几元", capsys)
     assert answer["answers"][0]["source"]["title"] == "老年助餐"  # type: ignore[index]
 
