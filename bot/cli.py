@@ -125,7 +125,8 @@ def add_source_parsers(
     add.add_argument(
         "--date",
         required=True,
-        help='what the document states: YYYY, YYYY-MM, YYYY-MM-DD, --MM-DD, or "" if none',
+        help="what the document states: YYYY, YYYY-MM, YYYY-MM-DD, --MM-DD (write it as "
+        '--date=--MM-DD), or "" if it states none',
     )
     add.add_argument("--region", help="the region it is about (a name in regions.toml)")
     add.add_argument("--id", dest="source_id", help="source id (default: doc-<hash of the text>)")

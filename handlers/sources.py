@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes, filters
 
 from bot import messages
 from bot.addsource import SourcePlan, SourceRequest, apply_source, plan_source, too_large_message
+from bot.answers import display_date
 from bot.documents import SUPPORTED_SUFFIXES, DocumentError
 from bot.errors import KnowledgeError
 from bot.service import HOLD_SECONDS, ReloadReport
@@ -111,7 +112,7 @@ async def source_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     text = messages.SOURCE_PENDING.format(
         title=plan.title,
         publisher=publisher,
-        date=date or messages.DATE_UNKNOWN,
+        date=display_date(date),
         count=len(plan.passages),
         excerpt=_shortened(plan.passages[0].excerpt),
         minutes=round(HOLD_SECONDS / 60),

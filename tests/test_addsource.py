@@ -202,6 +202,22 @@ def test_the_same_document_or_title_twice_is_a_duplicate(
     assert len(list((kb_dir / "articles").glob("*.txt"))) == 2
 
 
+def test_quotes_and_backslashes_in_a_title_are_kept_in_valid_toml(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = notice_docx(tmp_path / "通知.docx", PARAGRAPHS)
+    title = '关于“十四五”养老"规划"\\附件'
+    command = ["kb", "add-source", str(document), "--knowledge", str(kb_dir), "--title", title]
+    # A month and day without a year starts with "--": given as --date=--03-05.
+    assert main([*command, "--publisher", "县民政局", "--date=--03-05"]) == 0
+    capsys.readouterr()
+    assert main(["validate", "--knowledge", str(kb_dir)]) == 0
+    from bot.loader import load_knowledge
+
+    sources = load_knowledge(kb_dir).sources.values()
+    assert [(s.title, s.date) for s in sources if s.id.startswith("doc-")] == [(title, "--03-05")]
+
+
 def test_a_missing_title_or_a_bad_id_is_refused(kb_dir: Path, tmp_path: Path) -> None:
     document = notice_docx(tmp_path / "通知.docx", PARAGRAPHS)
     data = document.read_bytes()

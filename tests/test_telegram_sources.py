@@ -59,7 +59,7 @@ def test_the_caption_gives_title_publisher_date_and_region() -> None:
 async def test_an_admins_document_is_added_after_the_confirmation(harness: Harness) -> None:
     api = await upload(harness, "通知.docx", NOTICE, user_id=ADMIN)
     (pending,) = api.sent()
-    assert pending["text"].startswith(f"收到原文《{TITLE}》（襄垣县民政局，2025-01），检查通过")
+    assert pending["text"].startswith(f"收到原文《{TITLE}》（襄垣县民政局，2025年1月），检查通过")
     assert (
         "共 2 段可供检索" in pending["text"] and "第一段：为进一步关爱高龄老年人" in pending["text"]
     )
