@@ -96,7 +96,7 @@ def plan_source(
     if not _SLUG.match(source_id):
         raise SourceError(messages.SOURCE_BAD_ID.format(id=source_id))
     _check_duplicates(knowledge, source_id, title, text)
-    article = f"{_next_number(directory / ARTICLES_DIR):03d}_{digest[:16]}.txt"
+    article = _article_name(directory / ARTICLES_DIR, digest[:16], knowledge)
     block = {
         "id": source_id,
         "title": title,
@@ -182,13 +182,16 @@ def _check_duplicates(knowledge: Knowledge, source_id: str, title: str, text: st
             raise SourceError(messages.SOURCE_DUPLICATE.format(id=source.id, title=source.title))
 
 
-def _next_number(articles: Path) -> int:
-    numbers = [
-        int(match.group(1))
-        for path in (articles.iterdir() if articles.is_dir() else ())
-        if (match := _NUMBERED.match(path.name))
-    ]
-    return max(numbers, default=-1) + 1
+def _article_name(articles: Path, digest: str, knowledge: Knowledge) -> str:
+    """``NNN_<digest>.txt`` with the next number, as the shipped articles are named; the name
+    of the same text left by an addition that stopped before its source was written, if any."""
+    named = {source.file for source in knowledge.sources.values()}
+    names = [path.name for path in articles.iterdir()] if articles.is_dir() else []
+    for name in names:
+        if name.endswith(f"_{digest}.txt") and name not in named:
+            return name
+    numbers = [int(match.group(1)) for name in names if (match := _NUMBERED.match(name))]
+    return f"{max(numbers, default=-1) + 1:03d}_{digest}.txt"
 
 
 def _toml_string(value: str) -> str:

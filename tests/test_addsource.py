@@ -242,3 +242,30 @@ def test_a_knowledge_directory_with_problems_takes_no_new_source(
     with pytest.raises(KnowledgeError) as caught:
         plan_source(kb_dir, request)
     assert all(str(kb_dir) in problem for problem in caught.value.problems)
+
+
+def test_a_crash_between_the_two_writes_leaves_a_valid_directory(
+    kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import addsource
+
+    written = addsource._write_atomic
+
+    def crash_at_sources(path: Path, text: str) -> None:
+        if path.name == "sources.toml":
+            raise OSError("power cut")
+        written(path, text)
+
+    document = notice_docx(tmp_path / "通知.docx", PARAGRAPHS)
+    request = SourceRequest("通知.docx", document.read_bytes(), TITLE, "县民政局", "2025")
+    monkeypatch.setattr(addsource, "_write_atomic", crash_at_sources)
+    with pytest.raises(OSError):
+        addsource.apply_source(kb_dir, request)
+    # The article is there, but no source names it: the knowledge is as it was.
+    assert len(list((kb_dir / "articles").glob("000_*.txt"))) == 1
+    assert main(["validate", "--knowledge", str(kb_dir)]) == 0
+    monkeypatch.setattr(addsource, "_write_atomic", written)
+    plan = addsource.apply_source(kb_dir, request)  # the orphan is no duplicate: it is reused
+    assert plan.article.startswith("000_") and len(plan.passages) == 2
+    assert len(list((kb_dir / "articles").glob("*.txt"))) == 2
+    assert not list(kb_dir.rglob(".*"))  # no temporary file left behind
