@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -33,6 +34,7 @@ from bot.passages import Passage
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NUMBERED = re.compile(r"^(\d{3,})_")
+_CHINESE_DATE = re.compile(r"(?:(\d{4})\s*年)?\s*(?:(\d{1,2})\s*月)?\s*(?:(\d{1,2})\s*[日号])?")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 _NOT_WORD = re.compile(r"[\W_]+")
 # One addition at a time: two would pick the same article number.
@@ -62,6 +64,7 @@ class SourcePlan:
 
     source_id: str
     title: str
+    date: str  # as sources.toml keeps it
     article: str  # file name under knowledge/articles/
     text: str
     sources_text: str  # sources.toml with the new block appended
@@ -78,11 +81,11 @@ def plan_source(
     """
     title = _field(request.title, messages.SOURCE_FIELD_TITLE)
     publisher = _field(request.publisher, messages.SOURCE_FIELD_PUBLISHER)
-    date = request.date.strip()
+    date = clerk_date(request.date)
     try:
         check_date(date)
     except ValueError:
-        raise SourceError(messages.SOURCE_BAD_DATE.format(date=date)) from None
+        raise SourceError(messages.SOURCE_BAD_DATE.format(date=request.date.strip())) from None
     knowledge = load_knowledge(directory, max_file_bytes)
     region = _region(request.region, knowledge.regions)
     if len(request.data) > max_file_bytes:
@@ -115,7 +118,7 @@ def plan_source(
     )
     if not passages:
         raise SourceError(messages.SOURCE_NO_PASSAGES)
-    return SourcePlan(source_id, title, article, text, sources_text, passages)
+    return SourcePlan(source_id, title, date, article, text, sources_text, passages)
 
 
 def apply_source(
@@ -128,6 +131,22 @@ def apply_source(
         _write_atomic(directory / ARTICLES_DIR / plan.article, plan.text)
         _write_atomic(directory / SOURCES_FILE, plan.sources_text)
         return plan
+
+
+def clerk_date(value: str) -> str:
+    """A date as the clerk typed it in the form sources.toml keeps: full-width digits made
+    plain, and 2025年1月5日, 2025年1月, 2025年 or 1月5日 written 2025-01-05, 2025-01, 2025 or
+    --01-05 — the same date, nothing added. Anything else is returned as typed (and checked)."""
+    value = unicodedata.normalize("NFKC", value).strip()
+    match = _CHINESE_DATE.fullmatch(value)
+    if match is None:
+        return value
+    year, month, day = match.groups()
+    if year is None:
+        return f"--{int(month):02d}-{int(day):02d}" if month and day else value
+    if month is None:
+        return year if day is None else value
+    return f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day else "")
 
 
 def _field(value: str, name: str) -> str:

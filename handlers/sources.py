@@ -112,7 +112,7 @@ async def source_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     text = messages.SOURCE_PENDING.format(
         title=plan.title,
         publisher=publisher,
-        date=display_date(date),
+        date=display_date(plan.date),
         count=len(plan.passages),
         excerpt=_shortened(plan.passages[0].excerpt),
         minutes=round(HOLD_SECONDS / 60),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.addsource import SourceRequest, plan_source
+from bot.addsource import SourceRequest, clerk_date, plan_source
 from bot.cli import main
 from bot.documents import document_text, tidy
 from bot.errors import KnowledgeError
@@ -165,7 +165,9 @@ def test_documents_that_cannot_be_read_cleanly_are_refused(
 @pytest.mark.parametrize(
     ("date", "region", "message"),
     [
-        ("2025年1月", None, "日期“2025年1月”不对：请写成 2024、2024-03 或 2024-03-05"),
+        ("2025/1", None, "日期“2025/1”不对：请写成 2024、2024-03 或 2024-03-05"),
+        ("2025年13月", None, "日期“2025年13月”不对"),
+        ("去年", None, "日期“去年”不对"),
         ("2025-02-30", None, "日期“2025-02-30”不对"),
         ("2025-01", "太原市", "没有“太原市”这个地区。可用的地区：长治市、襄垣县、潞州区。"),
     ],
@@ -183,6 +185,22 @@ def test_a_bad_date_or_an_unknown_region_is_refused(
     assert add(kb_dir, document, *extra, date=date) == 1
     assert message in capsys.readouterr().err
     assert not list((kb_dir / "articles").glob("000_*"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("2025年1月5日", "2025-01-05"),
+        ("2025 年 3 月", "2025-03"),
+        ("２０２５年", "2025"),
+        ("11月25日", "--11-25"),
+        ("2024-03-05", "2024-03-05"),
+        ("", ""),
+        ("1月", "1月"),  # a month without a year or a day is no date sources.toml takes
+    ],
+)
+def test_a_date_typed_the_chinese_way_is_kept_as_the_same_date(typed: str, kept: str) -> None:
+    assert clerk_date(typed) == kept
 
 
 def test_the_same_document_or_title_twice_is_a_duplicate(

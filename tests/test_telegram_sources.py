@@ -24,7 +24,7 @@ NOTICE = docx_bytes(
         LONGEVITY,
     ]
 )
-CAPTION = f"来源：{TITLE} / 襄垣县民政局 / 2025-01 / 襄垣县"
+CAPTION = f"来源：{TITLE} / 襄垣县民政局 / 2025年1月 / 襄垣县"
 QUESTION = "百岁老人长寿补贴每月多少钱"
 
 
@@ -108,9 +108,9 @@ async def test_refused_before_the_download(
     ("caption", "data", "reply"),
     [
         (
-            f"来源：{TITLE} / 襄垣县民政局 / 2025年1月",
+            f"来源：{TITLE} / 襄垣县民政局 / 上个月",
             NOTICE,
-            "没有加入这份原文：日期“2025年1月”不对",
+            "没有加入这份原文：日期“上个月”不对",
         ),
         (f"来源：{TITLE} / 襄垣县民政局 / 2025 / 火星", NOTICE, "没有“火星”这个地区"),
         (CAPTION, b"not a word file", "没有加入这份原文：这个 .docx 文件打不开"),
