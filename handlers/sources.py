@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes, filters
 
 from bot import messages
-from bot.addsource import SourcePlan, SourceRequest, apply_source, plan_source, too_large_message
+from bot.addsource import SourceRequest, apply_source, plan_source, too_large_message
 from bot.answers import display_date
 from bot.documents import SUPPORTED_SUFFIXES, DocumentError
 from bot.errors import KnowledgeError
@@ -147,19 +147,28 @@ async def source_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if service.clock() - pending.since > HOLD_SECONDS:
         await _close(update, context, messages.SOURCE_EXPIRED)
         return
+    limit = config_of(context).knowledge.max_file_bytes
     try:
-        plan, report = await asyncio.to_thread(_add_and_reload, context, pending.request)
+        # Checked again against the files as they are now: another edit may have come in.
+        plan = await asyncio.to_thread(apply_source, service.directory, pending.request, limit)
     except (DocumentError, KnowledgeError) as exc:
-        # The knowledge changed since the upload was checked: nothing was written.
-        await _close(update, context, _refusal_text(exc))
+        await _close(update, context, _refusal_text(exc))  # nothing was written
+        return
+    logger.info("source %s added from an upload: %d passages", plan.source_id, len(plan.passages))
+    added = messages.SOURCE_ADDED.format(
+        id=plan.source_id, title=plan.title, article=plan.article, count=len(plan.passages)
+    )
+    try:
+        report = await asyncio.to_thread(_reload_and_rekey, context)
+    except KnowledgeError as exc:
+        # Only an edit of another file between the two steps gets here; the old version answers.
+        logger.warning("reload after adding a source refused: %d problem(s)", len(exc.problems))
+        await _close(update, context, f"{added}\n{_refusal_text(exc)}")
         return
     store = store_of(context)
     if store is not None:
         counts = (len(report.added), len(report.removed), len(report.changed))
         store.record_reload(query.from_user.id, True, counts)
-    added = messages.SOURCE_ADDED.format(
-        id=plan.source_id, title=plan.title, article=plan.article, count=len(plan.passages)
-    )
     summary = messages.RELOAD_OK.format(
         added=len(report.added),
         removed=len(report.removed),
@@ -171,17 +180,11 @@ async def source_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await _close(update, context, f"{added}\n{summary}")
 
 
-def _add_and_reload(
-    context: ContextTypes.DEFAULT_TYPE, request: SourceRequest
-) -> tuple[SourcePlan, ReloadReport]:
-    """Write the source (checked again against the files as they are now) and reload, off the
-    event loop; the reload cannot fail on what was just validated unless another edit came in."""
-    service = service_of(context)
-    plan = apply_source(service.directory, request, config_of(context).knowledge.max_file_bytes)
-    logger.info("source %s added from an upload: %d passages", plan.source_id, len(plan.passages))
-    report = service.reload()
+def _reload_and_rekey(context: ContextTypes.DEFAULT_TYPE) -> ReloadReport:
+    """Reload and build the new version's button keys, off the event loop."""
+    report = service_of(context).reload()
     refresh_keys(context)
-    return plan, report
+    return report
 
 
 def _refusal_text(exc: DocumentError | KnowledgeError) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.addsource import SourceRequest, apply_source
 from bot.storage import Store
 from handlers.sources import parse_caption
 from tests.documents import docx_bytes
@@ -149,3 +150,15 @@ async def test_cancel_expiry_replacement_and_other_peoples_taps(harness: Harness
     assert api.sent("editMessageText")[-1]["text"].startswith("这次加入已经过期")
     assert TITLE not in (harness.kb / "sources.toml").read_text(encoding="utf-8")
     assert not harness.app.bot_data["store"].rows("reloads")
+
+
+async def test_a_document_added_meanwhile_is_not_added_twice(harness: Harness) -> None:
+    api = await upload(harness, "通知.docx", NOTICE, user_id=ADMIN)
+    buttons = decision_buttons(harness, api.sent()[-1])
+    request = SourceRequest("通知.docx", NOTICE, TITLE, "襄垣县民政局", "2025")
+    apply_source(harness.kb, request)  # the clerk added it in the terminal in the meantime
+    await harness.tap(buttons["确认更新"], user_id=ADMIN)
+    assert api.sent("editMessageText")[-1]["text"].startswith(
+        "没有加入这份原文：这份原文已经加入过了"
+    )
+    assert (harness.kb / "sources.toml").read_text(encoding="utf-8").count(TITLE) == 1
