@@ -1,7 +1,7 @@
 """Command line: ``python -m bot <command>`` (the same as ``bot <command>``).
 
 Commands: ``ask``, ``chat`` (the default), ``run``, ``report``, ``export-unanswered``, ``bench``,
-``validate``, ``kb test``, ``kb lint``. Every command
+``validate``, ``kb test``, ``kb lint``, ``kb add-source``, ``kb draft``. Every command
 takes ``--config`` and ``--knowledge`` after its name. Errors become one-line messages, never
 tracebacks.
 """
@@ -93,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
     bench.add_argument("--plot", metavar="PNG", help="also draw p99 against size (matplotlib)")
 
-    kb = commands.add_parser("kb", help="the clerk's tools: kb test, kb lint")
+    kb = commands.add_parser(
+        "kb", help="the clerk's tools: kb test, kb lint, kb add-source, kb draft"
+    )
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="kb-command", required=True)
     kb_commands.add_parser(
         "test", parents=[common], help="every example question must retrieve its own entry"
@@ -106,7 +108,37 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list passages that answer example questions but belong to no entry",
     )
+    add_source_parsers(kb_commands, common)
     return parser
+
+
+def add_source_parsers(
+    kb_commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:  # type: ignore[type-arg]
+    """``kb add-source`` and ``kb draft``: a new source document, and rows for new entries."""
+    add = kb_commands.add_parser(
+        "add-source", parents=[common], help="add a source document (.txt, .docx, .pdf)"
+    )
+    add.add_argument("file", help="the document")
+    add.add_argument("--title", required=True, help="its title, as the document gives it")
+    add.add_argument("--publisher", required=True, help="who published it")
+    add.add_argument(
+        "--date",
+        required=True,
+        help="what the document states: YYYY, YYYY-MM, YYYY-MM-DD, --MM-DD (write it as "
+        '--date=--MM-DD), or "" if it states none',
+    )
+    add.add_argument("--region", help="the region it is about (a name in regions.toml)")
+    add.add_argument("--id", dest="source_id", help="source id (default: doc-<hash of the text>)")
+    draft = kb_commands.add_parser(
+        "draft", parents=[common], help="a source's passages as rows of new entries (.xlsx)"
+    )
+    draft.add_argument("source_id", metavar="SOURCE_ID", help="the source (its id)")
+    draft.add_argument("--out", metavar="FILE.xlsx", help="default: draft-SOURCE_ID.xlsx")
+    draft.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+    draft.add_argument(
+        "--days", type=float, default=180, help="unanswered questions of this period (180)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(config, args.directory)
         if command == "ask":
             return ask_command(config, args)
+        if command == "kb" and args.kb_command == "add-source":
+            return add_source_command(config, args)
+        if command == "kb" and args.kb_command == "draft":
+            return draft_command(config, args)
         if command == "kb":
             return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if getattr(args, "db", None):
@@ -273,6 +309,70 @@ def kb_command(config: Config, action: str, passages: bool = False) -> int:
     for warning in warnings:
         print(f"warning: {warning}")
     print(f"{len(warnings)} warning(s); they never block loading")
+    return EXIT_OK
+
+
+def add_source_command(config: Config, args: argparse.Namespace) -> int:
+    """Store a document's text as a new source's article, validated; print what it adds."""
+    from bot.addsource import SourceRequest, apply_source
+    from bot.loader import ARTICLES_DIR
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BotError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    request = SourceRequest(
+        filename=path.name,
+        data=data,
+        title=args.title,
+        publisher=args.publisher,
+        date=args.date,
+        region=args.region,
+        source_id=args.source_id,
+    )
+    directory = config.knowledge.dir
+    plan = apply_source(directory, request, config.knowledge.max_file_bytes)
+    print(
+        messages.SOURCE_ADDED.format(
+            id=plan.source_id,
+            title=plan.title,
+            article=directory / ARTICLES_DIR / plan.article,
+            count=len(plan.passages),
+        )
+    )
+    print(messages.SOURCE_FIRST_PASSAGE.format(excerpt=plan.passages[0].excerpt))
+    return EXIT_OK
+
+
+def draft_command(config: Config, args: argparse.Namespace) -> int:
+    """Write the source's passages no entry quotes as rows of the 条目 sheet to fill."""
+    from bot.drafts import draft_rows, write_draft
+    from bot.storage import open_store
+
+    if args.db:
+        config.storage.path = Path(args.db)
+    service = KnowledgeService.from_config(config)
+    path = config.storage.path
+    store = None
+    if path.exists():
+        store = open_store(
+            path, salt=config.storage.salt, retention_days=config.storage.retention_days
+        )
+    try:
+        rows = draft_rows(service, args.source_id, store, args.days)
+    finally:
+        if store is not None:
+            store.close()
+    if store is None:
+        print(messages.DRAFT_NO_STORE.format(path=path), file=sys.stderr)
+    if not rows:
+        print(messages.DRAFT_NO_ROWS.format(id=args.source_id))
+        return EXIT_OK
+    out = Path(args.out or f"draft-{args.source_id}.xlsx")
+    write_draft(out, rows)
+    used = sum(1 for row in rows if row.count)
+    print(messages.DRAFT_WRITTEN.format(path=out, rows=len(rows), used=used))
     return EXIT_OK
 
 

@@ -106,3 +106,54 @@ RELOAD_CONFIRM_BUTTON = "确认更新"
 RELOAD_CANCEL_BUTTON = "取消"
 RELOAD_CANCELLED = "已取消这次更新，仍在使用原来的版本。"
 RELOAD_EXPIRED = "这次更新已经过期或被新的 /reload 取代，没有启用。需要的话请重新发送 /reload。"
+
+# A new source document (bot kb add-source, or an admin's upload with a 来源： caption).
+SOURCE_UNKNOWN_TYPE = "不支持这种文件（{suffix}）：请用 .txt、.docx 或 .pdf 文件。"
+SOURCE_EMPTY = "文件里没有文字。"
+SOURCE_UNDECODABLE = "读不出文件里的文字：请把它另存为 UTF-8 编码的 .txt，或改用 .docx。"
+SOURCE_NO_CHINESE = "文件里几乎没有中文文字，不像是一份可以引用的原文。"
+SOURCE_BAD_DOCX = "这个 .docx 文件打不开（可能已损坏，或其实不是 Word 文档）。"
+SOURCE_BAD_PDF = "这个 PDF 文件打不开（可能已损坏）。"
+SOURCE_PDF_ENCRYPTED = "这个 PDF 加了密码，读不出文字：请发送没有加密的文件，或改用 .docx。"
+SOURCE_PDF_NO_TEXT = "这个 PDF 里没有可以提取的文字（可能是扫描件）：请改用 .docx 或 .txt。"
+SOURCE_PDF_GARBLED = (
+    "这个 PDF 的文字提取出来有乱码，为免存入错误内容，没有加入：请改用 .docx 或 .txt。"
+)
+SOURCE_PDF_UNAVAILABLE = "这里没有安装读取 PDF 的组件（pypdf），请改用 .docx 或 .txt。"
+SOURCE_TOO_LARGE = "文件太大（{size:.1f} MB，最多 {limit:g} MB）。"
+SOURCE_FIELD_TITLE = "标题"
+SOURCE_FIELD_PUBLISHER = "发布单位"
+SOURCE_MISSING_FIELD = "缺少{field}：请写明原文的{field}。"
+SOURCE_FIELD_ONE_LINE = "{field}只能写一行。"
+SOURCE_BAD_DATE = (
+    "日期“{date}”不对：请写成 2024、2024-03 或 2024-03-05（原文只写了月日的写 --03-05），"
+    "原文没写日期就留空，不要推测。"
+)
+SOURCE_UNKNOWN_REGION = "没有“{region}”这个地区。可用的地区：{regions}。"
+SOURCE_BAD_ID = "编号“{id}”不对：只能用小写英文字母、数字和“-”，例如 elderly-policy-2024。"
+SOURCE_DUPLICATE = "这份原文已经加入过了：来源“{id}”《{title}》。"
+SOURCE_NO_PASSAGES = "文件里找不到可以引用的句子（只有标题或短行），没有加入。"
+SOURCE_NOTES = "原文件：{filename}"
+SOURCE_ADDED = "已加入来源“{id}”《{title}》：原文存为 {article}，{count} 段可供检索。"
+SOURCE_FIRST_PASSAGE = "第一段：{excerpt}"
+SOURCE_CAPTION_HELP = (
+    "请在文件说明里写：来源：标题 / 发布单位 / 日期（可以再加 / 地区），"
+    "例如：来源：关于做好养老服务的通知 / 某县民政局 / 2024-03-05"
+)
+SOURCE_PENDING = (
+    "收到原文《{title}》（{publisher}，{date}），检查通过，共 {count} 段可供检索。\n"
+    "第一段：{excerpt}\n"
+    "还没有加入：点“确认更新”后加入知识库，{minutes} 分钟内有效。"
+)
+SOURCE_CANCELLED = "已取消，没有加入这份原文。"
+SOURCE_EXPIRED = "这次加入已经过期或被新发的文件取代，没有加入。需要的话请重新发送文件。"
+SOURCE_REFUSED = "没有加入这份原文：{reason}"
+
+# bot kb draft: ready-to-fill rows of the 条目 sheet from a source's passages.
+DRAFT_NOTE_USED = "原文段落 {passage}，回答过 {count} 个提问。请填写标题和类别。"
+DRAFT_NOTE_UNUSED = "原文段落 {passage}，还没有条目引用它。请填写标题和类别。"
+DRAFT_WRITTEN = "已写入 {path}：{rows} 行，其中 {used} 段回答过提问。填好标题和类别后即可导入。"
+DRAFT_NO_ROWS = "来源“{id}”的每一段原文都已经有条目引用了，没有可以起草的行。"
+DRAFT_UNKNOWN_SOURCE = "没有“{id}”这个来源。已有的来源：{ids}。"
+DRAFT_NO_ARTICLE = "来源“{id}”没有原文文件（file），没有可以起草的段落。"
+DRAFT_NO_STORE = "没有找到提问记录（{path}），只列出没有条目引用的段落。"

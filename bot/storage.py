@@ -415,6 +415,20 @@ class Store:
 
         return self._safely("read unanswered", work, [])
 
+    def answered_by(self, prefix: str) -> list[tuple[str, str]]:
+        """(first answer's id, question) of every stored answered question whose first answer's
+        id starts with ``prefix`` (``"<source-id>#"``: the passages of one source)."""
+
+        def work(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+            rows = db.execute(
+                "SELECT top_entry, question FROM queries WHERE answered = 1 "
+                "AND substr(top_entry, 1, ?) = ? AND question != '' ORDER BY time",
+                [len(prefix), prefix],
+            ).fetchall()
+            return [(str(entry), str(question)) for entry, question in rows]
+
+        return self._safely("read answers", work, [])
+
     def rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of a table (for tests and exports)."""
         return self._safely(f"read {table}", lambda db: list(db.table(table).rows), [])

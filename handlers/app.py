@@ -47,6 +47,12 @@ from handlers.resident import (
     region_command,
     start_command,
 )
+from handlers.sources import (
+    DECISION_PATTERN,
+    SOURCE_DOCUMENT,
+    source_decision,
+    source_document,
+)
 from handlers.storewatch import WATCH_INTERVAL, watch_store
 
 logger = logging.getLogger(__name__)
@@ -75,6 +81,12 @@ def build_application(
     )
     if telegram.base_url:
         builder = builder.base_url(telegram.base_url)
+        if telegram.base_url.rstrip("/").endswith("/bot"):
+            # A Bot API server serves the files sent to the bot beside its methods
+            # (…/bot<token>/getFile, …/file/bot<token>/<path>): uploads are downloaded there.
+            builder = builder.base_file_url(
+                telegram.base_url.rstrip("/")[: -len("bot")] + "file/bot"
+            )
     if request is not None:
         builder = builder.request(request)
     updates_request = request if request is not None else HTTPXRequest(connection_pool_size=1)
@@ -100,7 +112,9 @@ def build_application(
     application.add_handler(CommandHandler("stats", stats_command))
     application.add_handler(CommandHandler("unanswered", unanswered_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, question_message))
+    application.add_handler(CallbackQueryHandler(source_decision, pattern=DECISION_PATTERN))
     application.add_handler(CallbackQueryHandler(button_pressed))
+    application.add_handler(MessageHandler(SOURCE_DOCUMENT, source_document))
     application.add_handler(
         MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, other_message)
     )

@@ -1,8 +1,9 @@
 """A small Bot API server on 127.0.0.1 for end-to-end tests of the real bot process.
 
 It answers getMe, getUpdates (from a queue), sendMessage, editMessageText, answerCallbackQuery,
-setMyCommands, deleteWebhook and sendChatAction, records every call, and can inject faults:
-dropped connections, 429 with retry_after, 400.
+setMyCommands, deleteWebhook, sendChatAction and getFile (with the file's download at
+/file/bot<token>/<path>), records every call, and can inject faults: dropped connections, 429
+with retry_after, 400.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class BotAPIStub:
         self.times: list[float] = []  # when each call in ``calls`` arrived (monotonic)
         self.chat_limit: float | None = None  # like Telegram: sends per second per chat
         self.retry_after = 2
+        self.files: dict[str, bytes] = {}  # file id → content, served by getFile and a GET
         self._chat_sent: dict[int, float] = {}
         self._chat_blocked: dict[int, float] = {}
         self.lock = threading.Lock()
@@ -130,6 +132,16 @@ class BotAPIStub:
                 return pending
         if method == "getMe":
             return BOT_USER
+        if method == "getFile":
+            file_id = str(params.get("file_id"))
+            size = len(self.files.get(file_id, b""))
+            path = f"documents/{file_id}"
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": path,
+            }
         if method in ("sendMessage", "editMessageText"):
             return {
                 "message_id": len(self.calls),
@@ -173,6 +185,17 @@ class BotAPIStub:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the bot hung up (it is shutting down)
+
+            def do_GET(self) -> None:
+                """A file's download: /file/bot<token>/documents/<file id>."""
+                with stub.lock:
+                    stub.calls.append(("download", {"path": self.path}))
+                    stub.times.append(time.monotonic())
+                    data = stub.files.get(self.path.rsplit("/", 1)[-1])
+                self.send_response(200 if data is not None else 404)
+                self.send_header("Content-Length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet."""

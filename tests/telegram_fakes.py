@@ -25,6 +25,7 @@ class FakeBotAPI(OfflineBotAPI):
         self.fail_times: dict[str, tuple[int, int, dict[str, Any]]] = {}
         self.delay: dict[str, float] = {}  # seconds a method takes, like a slow network
         self.raise_times: dict[str, tuple[int, Exception]] = {}  # network failures to raise
+        self.files: dict[str, bytes] = {}  # file id → content, for getFile and the download
 
     async def respond(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
         if name in self.delay:
@@ -40,6 +41,20 @@ class FakeBotAPI(OfflineBotAPI):
             failure = (status, body)
         if failure is not None:
             return failure[0], json.dumps(failure[1]).encode()
+        if name == "getFile":
+            file_id = str(params["file_id"])
+            if file_id not in self.files:
+                body = {"ok": False, "error_code": 400, "description": "Bad Request: wrong file_id"}
+                return 400, json.dumps(body).encode()
+            result = {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}",
+            }
+            return 200, json.dumps({"ok": True, "result": result}).encode()
+        if name in self.files:  # the download: GET <base_file_url><token>/documents/<file id>
+            return 200, self.files[name]
         return await super().respond(name, params)
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
@@ -90,6 +105,31 @@ def message_update(
         }
     message.update(extra or {})
     return Update.de_json({"update_id": next(_update_ids), "message": message}, bot)
+
+
+def document_update(
+    bot: Bot,
+    api: FakeBotAPI,
+    file_name: str,
+    data: bytes,
+    caption: str | None = None,
+    *,
+    user_id: int = 1,
+    file_size: int | None = None,
+) -> Update:
+    """A document sent to the bot (its content served by ``api``'s getFile and download)."""
+    file_id = f"file{next(_message_ids)}"
+    api.files[file_id] = data
+    document = {
+        "file_id": file_id,
+        "file_unique_id": file_id,
+        "file_name": file_name,
+        "file_size": len(data) if file_size is None else file_size,
+    }
+    extra: dict[str, Any] = {"document": document}
+    if caption is not None:
+        extra["caption"] = caption
+    return message_update(bot, user_id=user_id, extra=extra)
 
 
 def callback_update(bot: Bot, data: str, *, user_id: int = 1) -> Update:
