@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import messages
 from bot.config import Config, load_config
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bot.storage import Store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+UNANSWERED_DAYS = 30  # the 未回答 sheet of an exported workbook
 DEV_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared/eval/dev_questions.jsonl"
 
 
@@ -93,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
     bench.add_argument("--plot", metavar="PNG", help="also draw p99 against size (matplotlib)")
 
-    kb = commands.add_parser("kb", help="the clerk's tools: kb test, kb lint")
+    kb = commands.add_parser("kb", help="the clerk's tools: kb test, kb lint, kb export, kb import")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="kb-command", required=True)
     kb_commands.add_parser(
         "test", parents=[common], help="every example question must retrieve its own entry"
@@ -106,7 +107,28 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list passages that answer example questions but belong to no entry",
     )
+    add_sheet_commands(kb_commands, common)
     return parser
+
+
+SHEET_COMMANDS = ("export", "import")
+
+
+def add_sheet_commands(kb_commands: Any, common: argparse.ArgumentParser) -> None:
+    """``kb export FILE.xlsx`` and ``kb import FILE.xlsx [--dry-run]``."""
+    export = kb_commands.add_parser(
+        "export", parents=[common], help="write the knowledge base as a workbook (.xlsx)"
+    )
+    export.add_argument("file", metavar="FILE.xlsx", help="the workbook to write")
+    export.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+    import_ = kb_commands.add_parser(
+        "import", parents=[common], help="update the knowledge base from a workbook"
+    )
+    import_.add_argument("file", metavar="FILE.xlsx", help="the workbook to read")
+    import_.add_argument(
+        "--dry-run", action="store_true", help="check and show the changes, write nothing"
+    )
+    import_.add_argument("--db", help="SQLite database (its directory keeps the versions)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,10 +151,12 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(config, args.directory)
         if command == "ask":
             return ask_command(config, args)
-        if command == "kb":
-            return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if getattr(args, "db", None):
             config.storage.path = Path(args.db)
+        if command == "kb" and args.kb_command in SHEET_COMMANDS:
+            return sheet_command(config, args)
+        if command == "kb":
+            return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if command == "run":
             return run_command(config, args)
         if command == "report":
@@ -248,6 +272,93 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise BotError(f"{args.csv}: cannot write: {exc.strerror or exc}") from exc
     print(f"{args.csv}: {len(rows)} groups", file=sys.stderr)
+    return EXIT_OK
+
+
+def sheet_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb export`` / ``kb import``: the knowledge base as a workbook and back."""
+    if args.kb_command == "export":
+        return _export_workbook(config, Path(args.file))
+    return _import_workbook(config, Path(args.file), dry_run=args.dry_run)
+
+
+def _export_workbook(config: Config, path: Path) -> int:
+    from bot.kbsheet import export_workbook
+    from bot.report import unanswered_groups
+    from bot.workbook import save_workbook
+
+    service = KnowledgeService.from_config(config)
+    groups = []
+    if config.storage.path.exists():  # no database yet: the 未回答 sheet has only its header
+        store = _existing_store(config)
+        groups = unanswered_groups(store, service, UNANSWERED_DAYS)
+        store.close()
+    knowledge = service.knowledge
+    try:
+        save_workbook(export_workbook(knowledge, groups), path)
+    except OSError as exc:
+        raise BotError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    print(
+        messages.SHEET_EXPORTED.format(
+            path=path,
+            entries=len(knowledge.entries),
+            sources=len(knowledge.sources),
+            groups=len(knowledge.synonym_groups),
+            regions=len(knowledge.regions),
+            unanswered=len(groups),
+        )
+    )
+    return EXIT_OK
+
+
+def _import_workbook(config: Config, path: Path, *, dry_run: bool) -> int:
+    from bot.kbfiles import StaleChange, VersionStore, apply_change, check_change
+    from bot.kbsheet import plan_import
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(messages.SHEET_CANNOT_READ.format(path=path, reason=reason), file=sys.stderr)
+        return EXIT_USAGE
+    directory = config.knowledge.dir
+    plan = plan_import(data, directory)
+    for warning in plan.warnings:
+        print(messages.SHEET_WARNING.format(warning=warning))
+    if not plan.problems and not plan.writes:
+        print(messages.SHEET_NOTHING_TO_DO)
+        return EXIT_OK
+    limit = config.knowledge.max_file_bytes
+    report = None
+    if not plan.problems:
+        if dry_run:
+            report = check_change(directory, plan.writes, max_file_bytes=limit)
+        else:
+            versions = VersionStore.beside_database(config.storage.path)
+            try:
+                report = apply_change(
+                    directory, plan.writes, versions=versions, who="terminal", max_file_bytes=limit
+                )
+            except StaleChange:
+                print(messages.SHEET_CHANGED_MEANWHILE, file=sys.stderr)
+                return EXIT_PROBLEMS
+        plan.problems += [messages.SHEET_FINAL_CHECK.format(problem=p) for p in report.problems]
+    if plan.problems or report is None:
+        print(messages.SHEET_PROBLEMS.format(count=len(plan.problems)), file=sys.stderr)
+        for problem in plan.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    template = messages.SHEET_CHECKED if dry_run else messages.SHEET_APPLIED
+    added, removed, changed = report.counts
+    print(template.format(added=added, removed=removed, changed=changed, total=report.total))
+    for sign, ids in (("+", report.added), ("-", report.removed), ("~", report.changed)):
+        for entry_id in ids:
+            print(f"  {sign} {entry_id}")
+    if not dry_run:
+        kept = VersionStore.beside_database(config.storage.path).list()
+        if kept:
+            print(messages.SHEET_VERSION_KEPT.format(number=kept[-1].number))
+        print(messages.SHEET_RELOAD_HINT)
     return EXIT_OK
 
 

@@ -104,3 +104,60 @@ RELOAD_CONFIRM_BUTTON = "确认更新"
 RELOAD_CANCEL_BUTTON = "取消"
 RELOAD_CANCELLED = "已取消这次更新，仍在使用原来的版本。"
 RELOAD_EXPIRED = "这次更新已经过期或被新的 /reload 取代，没有启用。需要的话请重新发送 /reload。"
+
+# The knowledge base as a spreadsheet (bot kb export / kb import, uploads in Telegram). A problem
+# names the sheet, the row and the column: 条目 第12行 「来源」: 未知来源 "src-9".
+SHEET_PROBLEM = "{sheet} 第{row}行 「{column}」: {message}"
+SHEET_ROW_PROBLEM = "{sheet} 第{row}行: {message}"
+SHEET_NOT_WORKBOOK = (
+    "打不开这个文件：它不是 Excel 工作簿（.xlsx）。请用 Excel 或 WPS 另存为 .xlsx 再试。"
+)
+SHEET_MISSING = "缺少工作表「{sheet}」（请用 /export 或 bot kb export 导出的表格来改）"
+SHEET_NO_COLUMN = "{sheet} 第1行: 缺少「{column}」列"
+SHEET_COLUMN_TWICE = "{sheet} 第1行: 「{column}」列出现了两次"
+SHEET_UNKNOWN_COLUMN = "{sheet} 第1行: 不认识的列「{column}」，已忽略"
+SHEET_EMPTY_ROW = "这是中间的一个空行，已跳过（要删除条目，删掉整行即可）"
+SHEET_REQUIRED = "不能为空"
+SHEET_MISSING_ID = '编号不能为空，可以用 "{suggestion}"'
+SHEET_BAD_ID = "编号只能用小写英文字母、数字和连字符，例如 elderly-canteens"
+SHEET_DUPLICATE_ID = '编号 "{id}" 和第{row}行重复'
+SHEET_DUPLICATE_NAME = '"{name}" 和第{row}行重复'
+SHEET_EXCERPT_TOO_LONG = "摘录有 {length} 个字，最多 {limit} 个字：只摘说明这项措施的一两句原文"
+SHEET_TITLE_TOO_LONG = "标题有 {length} 个字，最多 {limit} 个字"
+SHEET_NOT_VERBATIM = (
+    "摘录在原文 {file} 里找不到一模一样的文字：从第 {position} 个字「{char}」起和原文不同"
+    "（摘录要逐字照抄原文）"
+)
+SHEET_UNKNOWN_SOURCE = '未知来源 "{source}"'
+SHEET_UNKNOWN_REGION = '未知地区 "{region}"'
+SHEET_UNKNOWN_FILE = "原文文件 {file} 不存在（原文要放在知识库的 articles 目录里）"
+SHEET_BAD_DATE = (
+    "日期写法不对：写 2024、2024-03、2024-03-05 或 --03-05（只写了月日），原文没写日期就留空"
+)
+SHEET_BAD_RULE = (
+    "关键词「{rule}」写法不对：一个字的词要和别的词写在同一行（比如“野猪 赔”），“-”后面要跟词"
+)
+SHEET_TOO_FEW_WORDS = "一组同义词至少要有两个词"
+SHEET_WORD_TWICE = '"{word}" 已经在第{row}行那组里了（一个词只能属于一组）'
+SHEET_BAD_VALUE = "写法不对：{detail}"
+SHEET_FINAL_CHECK = "写出的知识库没有通过检查：{problem}"
+SHEET_EXPORTED = (
+    "{path}: 已导出 {entries} 个条目、{sources} 个来源、{gro"
+    "ups} 组同义词、{regions} 个地区、{unanswered} 组未回答的问题"
+)
+SHEET_PROBLEMS = "表格有 {count} 个问题，没有导入（改好后再导入）："
+SHEET_WARNING = "提醒：{warning}"
+SHEET_NOTHING_TO_DO = "表格和知识库的内容一致，没有要更新的。"
+SHEET_CHECKED = (
+    "检查通过，还没有写入（去掉 --dry-run 才会更新）：新增 {added} 条，"
+    "删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+)
+SHEET_APPLIED = (
+    "已更新知识库：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+)
+SHEET_VERSION_KEPT = (
+    "原来的版本已保存为第 {number} 版，需要时可以用 bot kb rollback {number} 恢复。"
+)
+SHEET_RELOAD_HINT = "机器人正在运行的话，请在 Telegram 里发送 /reload 让它用上新内容。"
+SHEET_CHANGED_MEANWHILE = "知识库在这期间被别人改过了，这次更新没有写入，请重新导出后再改。"
+SHEET_CANNOT_READ = "{path}: 读不了这个文件：{reason}"
