@@ -112,10 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 SHEET_COMMANDS = ("export", "import")
+VERSION_COMMANDS = ("versions", "rollback")
 
 
 def add_sheet_commands(kb_commands: Any, common: argparse.ArgumentParser) -> None:
-    """``kb export FILE.xlsx`` and ``kb import FILE.xlsx [--dry-run]``."""
+    """``kb export FILE.xlsx``, ``kb import FILE.xlsx [--dry-run]``, ``kb versions [--json]``
+    and ``kb rollback N [--yes]``."""
     export = kb_commands.add_parser(
         "export", parents=[common], help="write the knowledge base as a workbook (.xlsx)"
     )
@@ -129,6 +131,17 @@ def add_sheet_commands(kb_commands: Any, common: argparse.ArgumentParser) -> Non
         "--dry-run", action="store_true", help="check and show the changes, write nothing"
     )
     import_.add_argument("--db", help="SQLite database (its directory keeps the versions)")
+    versions = kb_commands.add_parser(
+        "versions", parents=[common], help="the kept earlier versions of the knowledge"
+    )
+    versions.add_argument("--json", action="store_true", help="print a JSON list, newest last")
+    versions.add_argument("--db", help="SQLite database (its directory keeps the versions)")
+    rollback = kb_commands.add_parser(
+        "rollback", parents=[common], help="restore a kept version of the knowledge"
+    )
+    rollback.add_argument("number", type=int, help="the version's number (see kb versions)")
+    rollback.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
+    rollback.add_argument("--db", help="SQLite database (its directory keeps the versions)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             config.storage.path = Path(args.db)
         if command == "kb" and args.kb_command in SHEET_COMMANDS:
             return sheet_command(config, args)
+        if command == "kb" and args.kb_command in VERSION_COMMANDS:
+            return version_command(config, args)
         if command == "kb":
             return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if command == "run":
@@ -359,6 +374,61 @@ def _import_workbook(config: Config, path: Path, *, dry_run: bool) -> int:
         if kept:
             print(messages.SHEET_VERSION_KEPT.format(number=kept[-1].number))
         print(messages.SHEET_RELOAD_HINT)
+    return EXIT_OK
+
+
+def version_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb versions [--json]`` and ``kb rollback N [--yes]``."""
+    from bot.kbfiles import (
+        VersionStore,
+        apply_change,
+        check_change,
+        describe_version,
+        versions_json,
+    )
+
+    store = VersionStore.beside_database(config.storage.path)
+    kept = store.list()
+    if args.kb_command == "versions":
+        if args.json:
+            print(versions_json(kept))
+        elif not kept:
+            print(messages.VERSIONS_NONE)
+        else:
+            print(messages.VERSIONS_HEADER)
+            for version in kept:
+                print(describe_version(version))
+        return EXIT_OK
+    base = store.directory_of(args.number)
+    if base is None:
+        print(messages.VERSION_UNKNOWN.format(number=args.number), file=sys.stderr)
+        return EXIT_PROBLEMS
+    directory, limit = config.knowledge.dir, config.knowledge.max_file_bytes
+    report = check_change(directory, {}, base=base, max_file_bytes=limit)
+    if report.problems:
+        problems = "\n".join(f"  {p}" for p in report.problems)
+        print(messages.ROLLBACK_BROKEN.format(number=args.number, problems=problems))
+        return EXIT_PROBLEMS
+    added, removed, changed = report.counts
+    print(
+        messages.ROLLBACK_SUMMARY.format(
+            number=args.number, added=added, removed=removed, changed=changed, total=report.total
+        )
+    )
+    if not args.yes:
+        print(messages.ROLLBACK_QUESTION, end="", flush=True)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes", "是"):
+            print(messages.ROLLBACK_NOT_DONE)
+            return EXIT_PROBLEMS
+    report = apply_change(
+        directory, {}, versions=store, who="terminal", base=base, max_file_bytes=limit
+    )
+    if report.problems:  # the version was checked a moment ago: only a race gets here
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(messages.ROLLBACK_DONE.format(number=args.number, kept=store.list()[-1].number))
+    print(messages.SHEET_RELOAD_HINT)
     return EXIT_OK
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from bot import messages
 from bot.errors import BotError, KnowledgeError
 from bot.loader import DEFAULT_MAX_FILE_BYTES, load_knowledge
 
@@ -293,10 +294,10 @@ class VersionStore:
     def keep_live(self, directory: Path, counts: tuple[int, int, int], who: str) -> bool:
         """After a reload found edited files: keep the ``live`` copy (what answered before) as a
         version and copy the directory as the new ``live``. False when the live copy already
-        equals the directory (an import kept its version already) or there is none yet."""
+        equals the directory (an import kept its version already) or there is none (it is made
+        when the bot starts)."""
         live = self.root / LIVE
         if not live.is_dir():
-            self.snapshot(directory)
             return False
         if directory_digest(live) == directory_digest(directory):
             return False
@@ -318,3 +319,16 @@ def versions_json(versions: list[VersionInfo]) -> str:
     """``bot kb versions --json``: a list of {"number", "time", "added", "removed", "changed"}."""
     fields = ("number", "time", "added", "removed", "changed")
     return json.dumps([version.model_dump(include=set(fields)) for version in versions])
+
+
+def describe_version(version: VersionInfo) -> str:
+    """One kept version as a line: number, time (UTC), who, +added −removed ~changed."""
+    who = messages.WHO_TERMINAL if version.who == "terminal" else version.who[:12]
+    return messages.VERSION_LINE.format(
+        number=version.number,
+        time=version.time.replace("T", " ").replace("Z", " UTC"),
+        who=who,
+        added=version.added,
+        removed=version.removed,
+        changed=version.changed,
+    )

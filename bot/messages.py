@@ -161,3 +161,17 @@ SHEET_VERSION_KEPT = (
 SHEET_RELOAD_HINT = "机器人正在运行的话，请在 Telegram 里发送 /reload 让它用上新内容。"
 SHEET_CHANGED_MEANWHILE = "知识库在这期间被别人改过了，这次更新没有写入，请重新导出后再改。"
 SHEET_CANNOT_READ = "{path}: 读不了这个文件：{reason}"
+
+# Versions of the knowledge directory (bot kb versions / kb rollback, /versions, /rollback).
+WHO_TERMINAL = "终端"
+VERSIONS_HEADER = "保存的版本（最新的在最后；每一版是那次更新之前的知识库）："
+VERSION_LINE = "第 {number} 版 · {time} · {who} · +{added} −{removed} ~{changed}"
+VERSIONS_NONE = "还没有保存的版本：每次更新知识库时，原来的版本会保存在这里。"
+VERSION_UNKNOWN = "没有第 {number} 版（用 /versions 或 bot kb versions 查看有哪些版本）。"
+ROLLBACK_SUMMARY = (
+    "恢复到第 {number} 版：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+)
+ROLLBACK_QUESTION = "确定要恢复吗？输入 y 确认："
+ROLLBACK_NOT_DONE = "没有恢复，知识库没有改动。"
+ROLLBACK_DONE = "已恢复到第 {number} 版；恢复之前的版本保存为第 {kept} 版。"
+ROLLBACK_BROKEN = "第 {number} 版没有通过检查，不能恢复：\n{problems}"
