@@ -62,6 +62,7 @@ from bot.workbook import (
 )
 
 MAX_ID_SYLLABLES = 6  # a generated id: the first syllables of the title's pinyin
+_TOML_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.toml")  # a file name, never a path
 _TOML_KEYS = {SOURCES_FILE: "sources", REGIONS_FILE: "regions", SYNONYMS_FILE: "groups"}
 
 
@@ -256,6 +257,20 @@ def plan_import(data: bytes, directory: Path) -> ImportPlan:
     for name in existing - set(new_files):
         plan.writes[name] = None  # every entry of it was removed or moved
     return plan
+
+
+def plan_upload(file_name: str, data: bytes, directory: Path) -> ImportPlan:
+    """A document an admin sent: a workbook is read like ``kb import``; a TOML file replaces
+    (or adds) the knowledge file of its name, and the whole directory is checked with it."""
+    name = Path(file_name).name
+    if name.lower().endswith(".xlsx"):
+        return plan_import(data, directory)
+    if not _TOML_NAME.fullmatch(name):
+        return ImportPlan(problems=[messages.UPLOAD_BAD_NAME.format(name=name)])
+    current = directory / name
+    if current.is_file() and current.read_bytes() == data:
+        return ImportPlan()  # the same file: nothing to do
+    return ImportPlan(writes={name: data})
 
 
 def _model_of(name: str) -> type[BaseModel]:

@@ -175,3 +175,26 @@ ROLLBACK_QUESTION = "确定要恢复吗？输入 y 确认："
 ROLLBACK_NOT_DONE = "没有恢复，知识库没有改动。"
 ROLLBACK_DONE = "已恢复到第 {number} 版；恢复之前的版本保存为第 {kept} 版。"
 ROLLBACK_BROKEN = "第 {number} 版没有通过检查，不能恢复：\n{problems}"
+
+# Knowledge updates through Telegram (admins only): a workbook or TOML file sent as a document.
+UPLOAD_TOO_LARGE = "文件太大了（超过 {limit} MB），没有处理。"
+UPLOAD_WRONG_TYPE = (
+    "只能处理 .xlsx 表格（/export 导出的那种）或 .toml 知识库文件，这个文件没有处理。"
+)
+UPLOAD_BAD_NAME = "文件名 {name} 不能用：只能用英文字母、数字、“-”和“_”，以 .toml 结尾。"
+UPLOAD_DOWNLOAD_FAILED = "文件没有下载下来，请再发送一次。"
+UPLOAD_PROBLEMS = "文件有 {count} 个问题，知识库没有改动：\n{problems}"
+UPLOAD_READY = (
+    "检查通过：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+    "按“确认更新”后才启用，{minutes} 分钟内有效；再发一个文件会取代这一次。"
+)
+ROLLBACK_READY = "按“确认恢复”后才恢复，{minutes} 分钟内有效。"
+ROLLBACK_CONFIRM_BUTTON = "确认恢复"
+ROLLBACK_USAGE = "用法：/rollback 版本号，比如 /rollback 3（用 /versions 查看版本号）。"
+CHANGE_APPLIED = (
+    "知识库已更新：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+    "原来的版本保存为第 {number} 版，需要时发送 /rollback {number} 恢复。"
+)
+CHANGE_EXPIRED = "这次更新已经过期或被后来发送的文件取代，没有启用。需要的话请重新发送。"
+CHANGE_CANCELLED = "已取消，知识库没有改动。"
+EXPORT_CAPTION = "当前的知识库表格。改好后把文件发给我，检查通过并确认后就会更新。"

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.request import RequestData
 
 from handlers.offline import BOT_USER, OfflineBotAPI
 
@@ -17,16 +18,45 @@ _message_ids = itertools.count(1000)
 
 
 class FakeBotAPI(OfflineBotAPI):
-    """The offline Bot API, plus injected failures: ``fail`` always, ``fail_times`` N times."""
+    """The offline Bot API, plus injected failures: ``fail`` always, ``fail_times`` N times;
+    ``files`` are served by getFile and their download, ``uploads`` keeps what was sent."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.files: dict[str, bytes] = {}  # file_id → content
+        self.uploads: list[dict[str, Any]] = []  # multipart parts of each sendDocument
         self.fail: dict[str, tuple[int, dict[str, Any]]] = {}
         self.fail_times: dict[str, tuple[int, int, dict[str, Any]]] = {}
         self.delay: dict[str, float] = {}  # seconds a method takes, like a slow network
         self.raise_times: dict[str, tuple[int, Exception]] = {}  # network failures to raise
 
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        if method == "GET":  # a file download: .../file/bot<token>/documents/<file_id>
+            self.calls.append(("download", {"url": url}))
+            return 200, self.files[url.rsplit("/", 1)[-1]]
+        if request_data is not None and request_data.multipart_data:
+            self.uploads.append(request_data.multipart_data)
+        return await super().do_request(url, method, request_data)
+
     async def respond(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        if name == "getFile":
+            file_id = str(params["file_id"])
+            result = {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}",
+            }
+            return 200, json.dumps({"ok": True, "result": result}).encode()
         if name in self.delay:
             await asyncio.sleep(self.delay[name])
         if self.raise_times.get(name, (0,))[0] > 0:
@@ -113,3 +143,24 @@ def callback_update(bot: Bot, data: str, *, user_id: int = 1) -> Update:
         },
         bot,
     )
+
+
+def document_update(
+    bot: Bot, file_name: str, file_id: str, size: int, *, user_id: int = 1, caption: str = ""
+) -> Update:
+    """A document sent in a private chat."""
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": 0,
+        "chat": {"id": user_id, "type": "private"},
+        "from": user(user_id),
+        "document": {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": file_name,
+            "file_size": size,
+        },
+    }
+    if caption:
+        message["caption"] = caption
+    return Update.de_json({"update_id": next(_update_ids), "message": message}, bot)
