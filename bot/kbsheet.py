@@ -173,6 +173,8 @@ def _raw_item(layout: SheetLayout, row: SheetRow) -> dict[str, Any]:
         elif column.optional:
             if text.strip():
                 raw[column.field] = text.strip()
+        elif column.field == "id":
+            raw[column.field] = text.strip()  # a space typed after an id is not part of it
         else:
             raw[column.field] = text
     return raw

@@ -163,6 +163,8 @@ def add_sheet(
     for number, column in enumerate(layout.columns, 1):
         letter = get_column_letter(number)
         sheet.column_dimensions[letter].width = column.width
+        # Rows a clerk adds are text too: a date typed as 2024-03 stays 2024-03.
+        sheet.column_dimensions[letter].number_format = _TEXT_FORMAT
         for (cell,) in sheet.iter_rows(min_col=number, max_col=number):
             cell.alignment = _WRAP
             if isinstance(cell.value, str):
@@ -260,6 +262,8 @@ def read_workbook(data: bytes) -> ReadSheets:
 
 
 def _read_sheet(sheet: Any, layout: SheetLayout, result: ReadSheets) -> list[SheetRow]:
+    # Some programs (WPS among them) store a wrong sheet size, which read-only mode trusts.
+    sheet.reset_dimensions()
     values = sheet.iter_rows(values_only=True)
     header = [cell_text(value).strip() for value in next(values, ())]
     positions: dict[str, int] = {}

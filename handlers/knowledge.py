@@ -351,8 +351,6 @@ def _apply(context: ContextTypes.DEFAULT_TYPE, pending: PendingChange, who: str)
 def keep_reloaded_version(
     context: ContextTypes.DEFAULT_TYPE, user_id: int, counts: tuple[int, int, int]
 ) -> None:
-    """After a /reload that found edited files: keep what answered before as a version."""
-    if any(counts):
-        versions_of(context).keep_live(
-            config_of(context).knowledge.dir, counts, _who(context, user_id)
-        )
+    """After a /reload: when files were edited (entries, or synonyms, sources, articles alone),
+    keep what answered before as a version; the version store compares the directories."""
+    versions_of(context).keep_live(config_of(context).knowledge.dir, counts, _who(context, user_id))

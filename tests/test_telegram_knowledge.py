@@ -223,3 +223,13 @@ async def test_a_reload_of_edited_files_keeps_a_version(bot: Harness) -> None:
     assert kept is not None and (kept / "elderly.toml").read_bytes() == before
     await bot.send("/reload")  # nothing edited since: no new version
     assert len(bot.versions().list()) == 1
+
+
+async def test_a_reload_of_edited_synonyms_alone_keeps_a_version_too(bot: Harness) -> None:
+    synonyms = bot.kb / "synonyms.toml"
+    synonyms.write_text(
+        synonyms.read_text(encoding="utf-8") + '\n[[groups]]\nwords = ["医保", "医疗保险"]\n'
+    )
+    await bot.send("/reload")
+    (version,) = bot.versions().list()
+    assert (version.added, version.removed, version.changed) == (0, 0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -234,6 +235,20 @@ def test_an_excerpt_not_verbatim_warns_but_does_not_block(
     code, out, _ = run_import(kb_dir, xlsx, capsys)
     assert code == 0 and "修改 1 条" in out
     assert "从第 23 个字「变」起和原文不同" in out
+
+
+def test_dates_and_ids_as_a_spreadsheet_program_leaves_them(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xlsx = tmp_path / "kb.xlsx"
+    export(kb_dir, xlsx, capsys)
+    workbook = load_workbook(xlsx)
+    assert workbook["来源"].column_dimensions["D"].number_format == "@"  # typed dates stay text
+    workbook["条目"]["A2"] = "elderly-canteens "  # a space typed after the id
+    workbook["来源"]["D2"] = dt.datetime(2024, 3, 5)  # a date Excel converted
+    workbook.save(xlsx)
+    code, out, _ = run_import(kb_dir, xlsx, capsys)
+    assert code == 0 and "没有要更新的" in out
 
 
 def test_an_empty_row_in_the_middle_is_a_warning(
