@@ -370,9 +370,10 @@ def _import_workbook(config: Config, path: Path, *, dry_run: bool) -> int:
         for entry_id in ids:
             print(f"  {sign} {entry_id}")
     if not dry_run:
-        kept = VersionStore.beside_database(config.storage.path).list()
-        if kept:
-            print(messages.SHEET_VERSION_KEPT.format(number=kept[-1].number))
+        if report.version is not None:
+            print(messages.SHEET_VERSION_KEPT.format(number=report.version))
+        else:
+            print(messages.VERSION_NOT_KEPT)
         print(messages.SHEET_RELOAD_HINT)
     return EXIT_OK
 
@@ -427,7 +428,10 @@ def version_command(config: Config, args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(messages.ROLLBACK_DONE.format(number=args.number, kept=store.list()[-1].number))
+    if report.version is None:
+        print(messages.VERSION_NOT_KEPT)
+    else:
+        print(messages.ROLLBACK_DONE.format(number=args.number, kept=report.version))
     print(messages.SHEET_RELOAD_HINT)
     return EXIT_OK
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -52,6 +53,7 @@ class ChangeReport:
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     total: int = 0
+    version: int | None = None  # the number the replaced directory was kept as
 
     @property
     def counts(self) -> tuple[int, int, int]:
@@ -149,12 +151,24 @@ def check_change(
 ) -> ChangeReport:
     """What applying ``writes`` to ``base`` (default: the directory itself) would change; the
     directory is not touched."""
-    with locked(directory):
+    with _writable(directory), locked(directory):
         staged = _stage(directory, base or directory, writes)
         try:
             return _diff(directory, staged, max_file_bytes)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _writable(directory: Path) -> Iterator[None]:
+    """A directory that cannot be copied or written becomes one clear error."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or directory
+        raise BotError(
+            f"{where}: cannot change the knowledge directory: {exc.strerror or exc}"
+        ) from exc
 
 
 def apply_change(
@@ -173,7 +187,7 @@ def apply_change(
     Nothing changes when it has problems (they are returned) or when ``expected_digest`` is
     given and the directory no longer has it (StaleChange).
     """
-    with locked(directory):
+    with _writable(directory), locked(directory):
         if expected_digest is not None and directory_digest(directory) != expected_digest:
             raise StaleChange("the knowledge directory changed meanwhile")
         staged = _stage(directory, base or directory, writes)
@@ -183,12 +197,29 @@ def apply_change(
                 return report
             swap_directories(staged, directory)
             # ``staged`` now holds the previous directory.
-            if versions is not None:
-                versions.keep(staged, report.counts, who)
-                versions.snapshot(directory)
-            return report
+            return dataclasses.replace(
+                report, version=_keep(versions, staged, directory, report, who)
+            )
         finally:
             shutil.rmtree(staged, ignore_errors=True)
+
+
+def _keep(
+    versions: VersionStore | None, previous: Path, directory: Path, report: ChangeReport, who: str
+) -> int | None:
+    """Keep ``previous`` as a version: its number, or None when the data directory cannot take
+    it (the change itself is done: that is logged, not undone)."""
+    if versions is None:
+        return None
+    try:
+        number = versions.keep(previous, report.counts, who).number
+        versions.snapshot(directory)
+    except OSError as exc:
+        logger.error(
+            "the previous knowledge version could not be kept in %s: %s", versions.root, exc
+        )
+        return None
+    return number
 
 
 def swap_directories(staged: Path, directory: Path) -> None:

@@ -198,3 +198,8 @@ CHANGE_APPLIED = (
 CHANGE_EXPIRED = "这次更新已经过期或被后来发送的文件取代，没有启用。需要的话请重新发送。"
 CHANGE_CANCELLED = "已取消，知识库没有改动。"
 EXPORT_CAPTION = "当前的知识库表格。改好后把文件发给我，检查通过并确认后就会更新。"
+VERSION_NOT_KEPT = "注意：更新已经完成，但原来的版本没能保存（数据目录写不进去），请查看日志。"
+CHANGE_NOT_KEPT = (
+    "知识库已更新：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+    "注意：原来的版本没能保存（数据目录写不进去），请查看日志。"
+)

@@ -45,7 +45,6 @@ from handlers.common import (
 
 logger = logging.getLogger(__name__)
 PENDING = "pending_change"
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_TYPES = (".xlsx", ".toml")
 EXPORT_NAME = "knowledge.xlsx"
 EXPORT_DAYS = 30  # the 未回答 sheet, as ``bot kb export``
@@ -88,8 +87,10 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not name.lower().endswith(UPLOAD_TYPES):
         await message.reply_text(messages.UPLOAD_WRONG_TYPE)
         return
-    limit_mb = MAX_UPLOAD_BYTES // (1024 * 1024)
-    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+    # The size one knowledge file may have (knowledge.max_file_mb, 5 MB unless configured).
+    max_bytes = config_of(context).knowledge.max_file_bytes
+    limit_mb = f"{max_bytes / (1024 * 1024):g}"
+    if (document.file_size or 0) > max_bytes:
         await message.reply_text(messages.UPLOAD_TOO_LARGE.format(limit=limit_mb))
         return
     try:
@@ -99,7 +100,7 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         logger.warning("upload %s could not be downloaded: %s", name, exc)
         await message.reply_text(messages.UPLOAD_DOWNLOAD_FAILED)
         return
-    if len(data) > MAX_UPLOAD_BYTES:  # the size Telegram announced may be missing
+    if len(data) > max_bytes:  # the size Telegram announced may be missing
         await message.reply_text(messages.UPLOAD_TOO_LARGE.format(limit=limit_mb))
         return
     logger.info("admin %s sent %s (%d bytes)", user.id, name, len(data))
@@ -307,14 +308,13 @@ async def change_decision(
     store = store_of(context)
     if store is not None:
         store.record_reload(query.from_user.id, True, report.counts)
-    kept = versions_of(context).list()
-    number = kept[-1].number if kept else 0
-    text = messages.CHANGE_APPLIED.format(
+    template = messages.CHANGE_APPLIED if report.version is not None else messages.CHANGE_NOT_KEPT
+    text = template.format(
         added=len(report.added),
         removed=len(report.removed),
         changed=len(report.changed),
         total=report.total,
-        number=number,
+        number=report.version,
     )
     await edit_under_button(query, text)
 

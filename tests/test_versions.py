@@ -197,3 +197,16 @@ def test_without_an_atomic_exchange_a_crash_between_the_renames_is_repaired(
     assert not kb_dir.exists()
     recover(kb_dir)
     assert snapshot(kb_dir) == before
+
+
+def test_an_unwritable_data_directory_does_not_undo_the_change(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xlsx = edited_workbook(kb_dir, "数据目录坏了", capsys)
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    argv = ["kb", "import", str(xlsx), "--knowledge", str(kb_dir), "--db", str(blocker / "bot.db")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "原来的版本没能保存" in out and "修改 1 条" in out
+    assert "数据目录坏了" in [entry.title for entry in load_knowledge(kb_dir).entries]
