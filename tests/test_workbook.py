@@ -192,6 +192,20 @@ def test_import_applies_edits_into_the_right_files(
     assert not new_file.exists()
 
 
+def test_an_entry_whose_category_changes_moves_to_that_categorys_file(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xlsx = tmp_path / "kb.xlsx"
+    export(kb_dir, xlsx, capsys)
+    edit(xlsx, "条目", {"C5": "养老服务"})  # jobs-xiangyuan, from jobs.toml
+    code, out, err = run_import(kb_dir, xlsx, capsys)
+    assert code == 0, err
+    assert "修改 1 条" in out and "~ jobs-xiangyuan" in out
+    knowledge = load_knowledge(kb_dir)
+    assert knowledge.entry_files["jobs-xiangyuan"].endswith("elderly.toml")
+    assert "jobs-xiangyuan" not in (kb_dir / "jobs.toml").read_text(encoding="utf-8")
+
+
 def test_every_clerk_mistake_is_reported_at_once(
     kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
