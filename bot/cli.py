@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import messages
 from bot.config import Config, load_config
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bot.storage import Store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+UNANSWERED_DAYS = 30  # the 未回答 sheet of an exported workbook
 DEV_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared/eval/dev_questions.jsonl"
 
 
@@ -94,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--plot", metavar="PNG", help="also draw p99 against size (matplotlib)")
 
     kb = commands.add_parser(
-        "kb", help="the clerk's tools: kb test, kb lint, kb add-source, kb draft"
+        "kb",
+        help="the clerk's tools: test, lint, export, import, versions, rollback, add-source, draft",
     )
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="kb-command", required=True)
     kb_commands.add_parser(
@@ -109,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list passages that answer example questions but belong to no entry",
     )
     add_source_parsers(kb_commands, common)
+    add_sheet_commands(kb_commands, common)
     return parser
 
 
@@ -141,6 +144,39 @@ def add_source_parsers(
     )
 
 
+SHEET_COMMANDS = ("export", "import")
+VERSION_COMMANDS = ("versions", "rollback")
+
+
+def add_sheet_commands(kb_commands: Any, common: argparse.ArgumentParser) -> None:
+    """``kb export FILE.xlsx``, ``kb import FILE.xlsx [--dry-run]``, ``kb versions [--json]``
+    and ``kb rollback N [--yes]``."""
+    export = kb_commands.add_parser(
+        "export", parents=[common], help="write the knowledge base as a workbook (.xlsx)"
+    )
+    export.add_argument("file", metavar="FILE.xlsx", help="the workbook to write")
+    export.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+    import_ = kb_commands.add_parser(
+        "import", parents=[common], help="update the knowledge base from a workbook"
+    )
+    import_.add_argument("file", metavar="FILE.xlsx", help="the workbook to read")
+    import_.add_argument(
+        "--dry-run", action="store_true", help="check and show the changes, write nothing"
+    )
+    import_.add_argument("--db", help="SQLite database (its directory keeps the versions)")
+    versions = kb_commands.add_parser(
+        "versions", parents=[common], help="the kept earlier versions of the knowledge"
+    )
+    versions.add_argument("--json", action="store_true", help="print a JSON list, newest last")
+    versions.add_argument("--db", help="SQLite database (its directory keeps the versions)")
+    rollback = kb_commands.add_parser(
+        "rollback", parents=[common], help="restore a kept version of the knowledge"
+    )
+    rollback.add_argument("number", type=int, help="the version's number (see kb versions)")
+    rollback.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
+    rollback.add_argument("--db", help="SQLite database (its directory keeps the versions)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the process exit status."""
     for stream in (sys.stdout, sys.stderr):
@@ -165,10 +201,14 @@ def main(argv: list[str] | None = None) -> int:
             return add_source_command(config, args)
         if command == "kb" and args.kb_command == "draft":
             return draft_command(config, args)
-        if command == "kb":
-            return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if getattr(args, "db", None):
             config.storage.path = Path(args.db)
+        if command == "kb" and args.kb_command in SHEET_COMMANDS:
+            return sheet_command(config, args)
+        if command == "kb" and args.kb_command in VERSION_COMMANDS:
+            return version_command(config, args)
+        if command == "kb":
+            return kb_command(config, args.kb_command, getattr(args, "passages", False))
         if command == "run":
             return run_command(config, args)
         if command == "report":
@@ -259,6 +299,152 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise BotError(f"{args.csv}: cannot write: {exc.strerror or exc}") from exc
     print(f"{args.csv}: {len(rows)} groups", file=sys.stderr)
+    return EXIT_OK
+
+
+def sheet_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb export`` / ``kb import``: the knowledge base as a workbook and back."""
+    if args.kb_command == "export":
+        return _export_workbook(config, Path(args.file))
+    return _import_workbook(config, Path(args.file), dry_run=args.dry_run)
+
+
+def _export_workbook(config: Config, path: Path) -> int:
+    from bot.kbsheet import export_workbook
+    from bot.report import unanswered_groups
+    from bot.workbook import save_workbook
+
+    service = KnowledgeService.from_config(config)
+    groups = []
+    if config.storage.path.exists():  # no database yet: the 未回答 sheet has only its header
+        store = _existing_store(config)
+        groups = unanswered_groups(store, service, UNANSWERED_DAYS)
+        store.close()
+    knowledge = service.knowledge
+    try:
+        save_workbook(export_workbook(knowledge, groups), path)
+    except OSError as exc:
+        raise BotError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    print(
+        messages.SHEET_EXPORTED.format(
+            path=path,
+            entries=len(knowledge.entries),
+            sources=len(knowledge.sources),
+            groups=len(knowledge.synonym_groups),
+            regions=len(knowledge.regions),
+            unanswered=len(groups),
+        )
+    )
+    return EXIT_OK
+
+
+def _import_workbook(config: Config, path: Path, *, dry_run: bool) -> int:
+    from bot.kbfiles import StaleChange, VersionStore, apply_change, check_change
+    from bot.kbsheet import plan_import
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(messages.SHEET_CANNOT_READ.format(path=path, reason=reason), file=sys.stderr)
+        return EXIT_USAGE
+    directory = config.knowledge.dir
+    plan = plan_import(data, directory)
+    for warning in plan.warnings:
+        print(messages.SHEET_WARNING.format(warning=warning))
+    if not plan.problems and not plan.writes:
+        print(messages.SHEET_NOTHING_TO_DO)
+        return EXIT_OK
+    limit = config.knowledge.max_file_bytes
+    report = None
+    if not plan.problems:
+        if dry_run:
+            report = check_change(directory, plan.writes, max_file_bytes=limit)
+        else:
+            versions = VersionStore.beside_database(config.storage.path)
+            try:
+                report = apply_change(
+                    directory, plan.writes, versions=versions, who="terminal", max_file_bytes=limit
+                )
+            except StaleChange:
+                print(messages.SHEET_CHANGED_MEANWHILE, file=sys.stderr)
+                return EXIT_PROBLEMS
+        plan.problems += [messages.SHEET_FINAL_CHECK.format(problem=p) for p in report.problems]
+    if plan.problems or report is None:
+        print(messages.SHEET_PROBLEMS.format(count=len(plan.problems)), file=sys.stderr)
+        for problem in plan.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    template = messages.SHEET_CHECKED if dry_run else messages.SHEET_APPLIED
+    added, removed, changed = report.counts
+    print(template.format(added=added, removed=removed, changed=changed, total=report.total))
+    for sign, ids in (("+", report.added), ("-", report.removed), ("~", report.changed)):
+        for entry_id in ids:
+            print(f"  {sign} {entry_id}")
+    if not dry_run:
+        if report.version is not None:
+            print(messages.SHEET_VERSION_KEPT.format(number=report.version))
+        else:
+            print(messages.VERSION_NOT_KEPT)
+        print(messages.SHEET_RELOAD_HINT)
+    return EXIT_OK
+
+
+def version_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb versions [--json]`` and ``kb rollback N [--yes]``."""
+    from bot.kbfiles import (
+        VersionStore,
+        apply_change,
+        check_change,
+        describe_version,
+        versions_json,
+    )
+
+    store = VersionStore.beside_database(config.storage.path)
+    kept = store.list()
+    if args.kb_command == "versions":
+        if args.json:
+            print(versions_json(kept))
+        elif not kept:
+            print(messages.VERSIONS_NONE)
+        else:
+            print(messages.VERSIONS_HEADER)
+            for version in kept:
+                print(describe_version(version))
+        return EXIT_OK
+    base = store.directory_of(args.number)
+    if base is None:
+        print(messages.VERSION_UNKNOWN.format(number=args.number), file=sys.stderr)
+        return EXIT_PROBLEMS
+    directory, limit = config.knowledge.dir, config.knowledge.max_file_bytes
+    report = check_change(directory, {}, base=base, max_file_bytes=limit)
+    if report.problems:
+        problems = "\n".join(f"  {p}" for p in report.problems)
+        print(messages.ROLLBACK_BROKEN.format(number=args.number, problems=problems))
+        return EXIT_PROBLEMS
+    added, removed, changed = report.counts
+    print(
+        messages.ROLLBACK_SUMMARY.format(
+            number=args.number, added=added, removed=removed, changed=changed, total=report.total
+        )
+    )
+    if not args.yes:
+        print(messages.ROLLBACK_QUESTION, end="", flush=True)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes", "是"):
+            print(messages.ROLLBACK_NOT_DONE)
+            return EXIT_PROBLEMS
+    report = apply_change(
+        directory, {}, versions=store, who="terminal", base=base, max_file_bytes=limit
+    )
+    if report.problems:  # the version was checked a moment ago: only a race gets here
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if report.version is None:
+        print(messages.VERSION_NOT_KEPT)
+    else:
+        print(messages.ROLLBACK_DONE.format(number=args.number, kept=report.version))
+    print(messages.SHEET_RELOAD_HINT)
     return EXIT_OK
 
 

@@ -157,3 +157,102 @@ DRAFT_NO_ROWS = "来源“{id}”的每一段原文都已经有条目引用了�
 DRAFT_UNKNOWN_SOURCE = "没有“{id}”这个来源。已有的来源：{ids}。"
 DRAFT_NO_ARTICLE = "来源“{id}”没有原文文件（file），没有可以起草的段落。"
 DRAFT_NO_STORE = "没有找到提问记录（{path}），只列出没有条目引用的段落。"
+
+# The knowledge base as a spreadsheet (bot kb export / kb import, uploads in Telegram). A problem
+# names the sheet, the row and the column: 条目 第12行 「来源」: 未知来源 "src-9".
+SHEET_PROBLEM = "{sheet} 第{row}行 「{column}」: {message}"
+SHEET_ROW_PROBLEM = "{sheet} 第{row}行: {message}"
+SHEET_NOT_WORKBOOK = (
+    "打不开这个文件：它不是 Excel 工作簿（.xlsx）。请用 Excel 或 WPS 另存为 .xlsx 再试。"
+)
+SHEET_MISSING = "缺少工作表「{sheet}」（请用 /export 或 bot kb export 导出的表格来改）"
+SHEET_NO_COLUMN = "{sheet} 第1行: 缺少「{column}」列"
+SHEET_COLUMN_TWICE = "{sheet} 第1行: 「{column}」列出现了两次"
+SHEET_UNKNOWN_COLUMN = "{sheet} 第1行: 不认识的列「{column}」，已忽略"
+SHEET_EMPTY_ROW = "这是中间的一个空行，已跳过（要删除条目，删掉整行即可）"
+SHEET_REQUIRED = "不能为空"
+SHEET_MISSING_ID = '编号不能为空，可以用 "{suggestion}"'
+SHEET_BAD_ID = "编号只能用小写英文字母、数字和连字符，例如 elderly-canteens"
+SHEET_DUPLICATE_ID = '编号 "{id}" 和第{row}行重复'
+SHEET_DUPLICATE_NAME = '"{name}" 和第{row}行重复'
+SHEET_EXCERPT_TOO_LONG = "摘录有 {length} 个字，最多 {limit} 个字：只摘说明这项措施的一两句原文"
+SHEET_TITLE_TOO_LONG = "标题有 {length} 个字，最多 {limit} 个字"
+SHEET_NOT_VERBATIM = (
+    "摘录在原文 {file} 里找不到一模一样的文字：从第 {position} 个字「{char}」起和原文不同"
+    "（摘录要逐字照抄原文）"
+)
+SHEET_UNKNOWN_SOURCE = '未知来源 "{source}"'
+SHEET_UNKNOWN_REGION = '未知地区 "{region}"'
+SHEET_UNKNOWN_FILE = "原文文件 {file} 不存在（原文要放在知识库的 articles 目录里）"
+SHEET_BAD_DATE = (
+    "日期写法不对：写 2024、2024-03、2024-03-05 或 --03-05（只写了月日），原文没写日期就留空"
+)
+SHEET_BAD_RULE = (
+    "关键词「{rule}」写法不对：一个字的词要和别的词写在同一行（比如“野猪 赔”），“-”后面要跟词"
+)
+SHEET_TOO_FEW_WORDS = "一组同义词至少要有两个词"
+SHEET_WORD_TWICE = '"{word}" 已经在第{row}行那组里了（一个词只能属于一组）'
+SHEET_BAD_VALUE = "写法不对：{detail}"
+SHEET_FINAL_CHECK = "写出的知识库没有通过检查：{problem}"
+SHEET_EXPORTED = (
+    "{path}: 已导出 {entries} 个条目、{sources} 个来源、{gro"
+    "ups} 组同义词、{regions} 个地区、{unanswered} 组未回答的问题"
+)
+SHEET_PROBLEMS = "表格有 {count} 个问题，没有导入（改好后再导入）："
+SHEET_WARNING = "提醒：{warning}"
+SHEET_NOTHING_TO_DO = "表格和知识库的内容一致，没有要更新的。"
+SHEET_CHECKED = (
+    "检查通过，还没有写入（去掉 --dry-run 才会更新）：新增 {added} 条，"
+    "删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+)
+SHEET_APPLIED = (
+    "已更新知识库：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+)
+SHEET_VERSION_KEPT = (
+    "原来的版本已保存为第 {number} 版，需要时可以用 bot kb rollback {number} 恢复。"
+)
+SHEET_RELOAD_HINT = "机器人正在运行的话，请在 Telegram 里发送 /reload 让它用上新内容。"
+SHEET_CHANGED_MEANWHILE = "知识库在这期间被别人改过了，这次更新没有写入，请重新导出后再改。"
+SHEET_CANNOT_READ = "{path}: 读不了这个文件：{reason}"
+
+# Versions of the knowledge directory (bot kb versions / kb rollback, /versions, /rollback).
+WHO_TERMINAL = "终端"
+VERSIONS_HEADER = "保存的版本（最新的在最后；每一版是那次更新之前的知识库）："
+VERSION_LINE = "第 {number} 版 · {time} · {who} · +{added} −{removed} ~{changed}"
+VERSIONS_NONE = "还没有保存的版本：每次更新知识库时，原来的版本会保存在这里。"
+VERSION_UNKNOWN = "没有第 {number} 版（用 /versions 或 bot kb versions 查看有哪些版本）。"
+ROLLBACK_SUMMARY = (
+    "恢复到第 {number} 版：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+)
+ROLLBACK_QUESTION = "确定要恢复吗？输入 y 确认："
+ROLLBACK_NOT_DONE = "没有恢复，知识库没有改动。"
+ROLLBACK_DONE = "已恢复到第 {number} 版；恢复之前的版本保存为第 {kept} 版。"
+ROLLBACK_BROKEN = "第 {number} 版没有通过检查，不能恢复：\n{problems}"
+
+# Knowledge updates through Telegram (admins only): a workbook or TOML file sent as a document.
+UPLOAD_TOO_LARGE = "文件太大了（超过 {limit} MB），没有处理。"
+UPLOAD_WRONG_TYPE = (
+    "只能处理 .xlsx 表格（/export 导出的那种）或 .toml 知识库文件，这个文件没有处理。"
+)
+UPLOAD_BAD_NAME = "文件名 {name} 不能用：只能用英文字母、数字、“-”和“_”，以 .toml 结尾。"
+UPLOAD_DOWNLOAD_FAILED = "文件没有下载下来，请再发送一次。"
+UPLOAD_PROBLEMS = "文件有 {count} 个问题，知识库没有改动：\n{problems}"
+UPLOAD_READY = (
+    "检查通过：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+    "按“确认更新”后才启用，{minutes} 分钟内有效；再发一个文件会取代这一次。"
+)
+ROLLBACK_READY = "按“确认恢复”后才恢复，{minutes} 分钟内有效。"
+ROLLBACK_CONFIRM_BUTTON = "确认恢复"
+ROLLBACK_USAGE = "用法：/rollback 版本号，比如 /rollback 3（用 /versions 查看版本号）。"
+CHANGE_APPLIED = (
+    "知识库已更新：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+    "原来的版本保存为第 {number} 版，需要时发送 /rollback {number} 恢复。"
+)
+CHANGE_EXPIRED = "这次更新已经过期或被后来发送的文件取代，没有启用。需要的话请重新发送。"
+CHANGE_CANCELLED = "已取消，知识库没有改动。"
+EXPORT_CAPTION = "当前的知识库表格。改好后把文件发给我，检查通过并确认后就会更新。"
+VERSION_NOT_KEPT = "注意：更新已经完成，但原来的版本没能保存（数据目录写不进去），请查看日志。"
+CHANGE_NOT_KEPT = (
+    "知识库已更新：新增 {added} 条，删除 {removed} 条，修改 {changed} 条，共 {total} 条。"
+    "注意：原来的版本没能保存（数据目录写不进去），请查看日志。"
+)

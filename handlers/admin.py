@@ -17,6 +17,7 @@ from bot.service import HOLD_SECONDS, ReloadReport
 from bot.storage import Store
 from handlers import callbacks, render
 from handlers.common import edit_under_button, is_admin, refresh_keys, service_of, store_of
+from handlers.knowledge import keep_reloaded_version
 
 logger = logging.getLogger(__name__)
 MAX_IDS_LISTED = 20
@@ -125,6 +126,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_html(chunks[-1], reply_markup=_confirm_keyboard(report.held))
         return
     _record_applied(store, user_id, report)
+    await asyncio.to_thread(keep_reloaded_version, context, user_id, _counts(report))
     for chunk in render.split_message(_applied_text(report)):
         await message.reply_html(chunk)
 
@@ -152,6 +154,7 @@ async def reload_decision(
         await _close_confirmation(update, context, html.escape(messages.RELOAD_EXPIRED))
         return
     _record_applied(store_of(context), query.from_user.id, report)
+    await asyncio.to_thread(keep_reloaded_version, context, query.from_user.id, _counts(report))
     await _close_confirmation(update, context, _applied_text(report))
 
 
@@ -177,6 +180,10 @@ def _confirm_keyboard(key: str) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def _counts(report: ReloadReport) -> tuple[int, int, int]:
+    return len(report.added), len(report.removed), len(report.changed)
 
 
 def _record_applied(store: Store | None, user_id: int, report: ReloadReport) -> None:

@@ -29,6 +29,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot import messages, privacy
 from bot.config import Config
 from bot.journal import Journal, journal_path_for, open_journal
+from bot.kbfiles import VersionStore
 from bot.service import KnowledgeService
 from bot.storage import Store, open_store
 from handlers.admin import reload_command, stats_command, unanswered_command
@@ -36,6 +37,12 @@ from handlers.common import CONFIG, SERVICE, STORE
 from handlers.errors import error_handler
 from handlers.flood import FloodGuard, Verdict, addressed_to_bot
 from handlers.journaling import JournalApplication, JournalingRequest
+from handlers.knowledge import (
+    document_message,
+    export_command,
+    rollback_command,
+    versions_command,
+)
 from handlers.lifecycle import serve
 from handlers.ratelimit import FairRateLimiter, SendLimits
 from handlers.resident import (
@@ -111,10 +118,17 @@ def build_application(
     application.add_handler(CommandHandler("reload", reload_command))
     application.add_handler(CommandHandler("stats", stats_command))
     application.add_handler(CommandHandler("unanswered", unanswered_command))
+    application.add_handler(CommandHandler("export", export_command))
+    application.add_handler(CommandHandler("versions", versions_command))
+    application.add_handler(CommandHandler("rollback", rollback_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, question_message))
     application.add_handler(CallbackQueryHandler(source_decision, pattern=DECISION_PATTERN))
     application.add_handler(CallbackQueryHandler(button_pressed))
+    # A document with a 来源： caption is a new source; any other document from an admin is a
+    # knowledge update; anyone else's falls through to other_message.
     application.add_handler(MessageHandler(SOURCE_DOCUMENT, source_document))
+    admins = filters.User(user_id=config.telegram.admins)
+    application.add_handler(MessageHandler(filters.Document.ALL & admins, document_message))
     application.add_handler(
         MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, other_message)
     )
@@ -197,6 +211,10 @@ def run(config: Config) -> int:
         return 2
     service = KnowledgeService.from_config(config)
     storage = config.storage
+    # What answers now is what the next /reload of edited files keeps as a version.
+    versions = VersionStore.beside_database(storage.path)
+    versions.cleanup()
+    versions.snapshot(config.knowledge.dir)
     store = open_store(storage.path, salt=storage.salt, retention_days=storage.retention_days)
     journal = open_journal(journal_path_for(storage.path))
     application = build_application(config, service, store=store, journal=journal)

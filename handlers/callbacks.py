@@ -22,7 +22,7 @@ def short_key(text: str) -> str:
 @dataclass(frozen=True)
 class Action:
     """A decoded button: ``kind`` is category, page, entry, more, feedback, region,
-    reload_confirm or reload_cancel."""
+    reload_confirm, reload_cancel, change_confirm or change_cancel."""
 
     kind: str
     keys: tuple[str, ...] = ()
@@ -67,6 +67,11 @@ def reload_data(key: str, confirm: bool) -> str:
     return f"u:{'1' if confirm else '0'}:{key}"
 
 
+def change_data(key: str, confirm: bool) -> str:
+    """Confirm (or cancel) the waiting knowledge change ``key`` (an upload or a rollback)."""
+    return f"k:{'1' if confirm else '0'}:{key}"
+
+
 def parse(data: str | None) -> Action | None:
     """Decode callback data; None for anything malformed or forged."""
     if not data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
@@ -92,6 +97,8 @@ def parse(data: str | None) -> Action | None:
         return Action("feedback", (parts[2],), helpful=parts[1] == "1", query_id=query_id)
     if kind == "u" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
         return Action("reload_confirm" if parts[1] == "1" else "reload_cancel", (parts[2],))
+    if kind == "k" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
+        return Action("change_confirm" if parts[1] == "1" else "change_cancel", (parts[2],))
     if kind == "r" and len(parts) == 2 and (parts[1] == "-" or _is_key(parts[1])):
         return Action("region", () if parts[1] == "-" else (parts[1],))
     return None

@@ -20,6 +20,7 @@ from bot.storage import QueryRecord
 from handlers import callbacks, render
 from handlers.admin import reload_decision
 from handlers.common import config_of, edit_under_button, keys_of, service_of, store_of
+from handlers.knowledge import change_decision
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,9 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if action.kind in ("reload_confirm", "reload_cancel"):
         await reload_decision(update, context, action.keys[0], action.kind == "reload_confirm")
+        return
+    if action.kind in ("change_confirm", "change_cancel"):
+        await change_decision(update, context, action.keys[0], action.kind == "change_confirm")
         return
     if action.kind in ("category", "page"):
         category = keys.categories.get(action.keys[0])

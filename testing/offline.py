@@ -69,4 +69,12 @@ class OfflineBotAPI(BaseRequest):
             }
         if name == "getUpdates":
             return []
+        if name == "sendDocument":
+            return {
+                "message_id": next(self._message_ids),
+                "date": 0,
+                "chat": {"id": int(params.get("chat_id", 1)), "type": "private"},
+                "from": BOT_USER,
+                "document": {"file_id": "sent", "file_unique_id": "sent"},
+            }
         return True

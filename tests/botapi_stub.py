@@ -1,13 +1,15 @@
 """A small Bot API server on 127.0.0.1 for end-to-end tests of the real bot process.
 
 It answers getMe, getUpdates (from a queue), sendMessage, editMessageText, answerCallbackQuery,
-setMyCommands, deleteWebhook, sendChatAction and getFile (with the file's download at
-/file/bot<token>/<path>), records every call, and can inject faults: dropped connections, 429
-with retry_after, 400.
+setMyCommands, deleteWebhook, sendChatAction, getFile (for the files put in ``files``, which it
+also serves for download) and sendDocument (multipart: the file's name and bytes are recorded),
+records every call, and can inject faults: dropped connections, 429 with retry_after, 400.
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import threading
 import time
@@ -35,7 +37,7 @@ class BotAPIStub:
         self.times: list[float] = []  # when each call in ``calls`` arrived (monotonic)
         self.chat_limit: float | None = None  # like Telegram: sends per second per chat
         self.retry_after = 2
-        self.files: dict[str, bytes] = {}  # file id → content, served by getFile and a GET
+        self.files: dict[str, bytes] = {}  # file_id → content, for getFile and the download
         self._chat_sent: dict[int, float] = {}
         self._chat_blocked: dict[int, float] = {}
         self.lock = threading.Lock()
@@ -142,6 +144,14 @@ class BotAPIStub:
                 "file_size": size,
                 "file_path": path,
             }
+        if method == "sendDocument":
+            return {
+                "message_id": len(self.calls),
+                "date": int(time.time()),
+                "chat": {"id": int(params.get("chat_id", 1)), "type": "private"},
+                "from": BOT_USER,
+                "document": {"file_id": "sent", "file_unique_id": "sent"},
+            }
         if method in ("sendMessage", "editMessageText"):
             return {
                 "message_id": len(self.calls),
@@ -158,12 +168,14 @@ class BotAPIStub:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8")
+                raw = self.rfile.read(length)
                 kind = self.headers.get("Content-Type", "")
-                if "json" in kind:
-                    params = json.loads(body or "{}")
+                if "multipart/form-data" in kind:
+                    params = multipart_fields(kind, raw)
+                elif "json" in kind:
+                    params = json.loads(raw.decode("utf-8") or "{}")
                 else:
-                    params = {k: v[0] for k, v in parse_qs(body).items()}
+                    params = {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
                 method = self.path.rsplit("/", 1)[-1]
                 if method == "getUpdates":
                     time.sleep(0.05)  # a short poll, not a busy loop
@@ -201,3 +213,20 @@ class BotAPIStub:
                 """Quiet."""
 
         return Handler
+
+
+def multipart_fields(content_type: str, body: bytes) -> dict[str, Any]:
+    """The fields of a multipart/form-data body: text as str, a file as {"filename", "data"}."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        filename = part.get_filename()
+        if filename is not None:
+            fields[str(name)] = {"filename": filename, "data": data}
+        else:
+            fields[str(name)] = data.decode("utf-8") if isinstance(data, bytes) else data
+    return fields

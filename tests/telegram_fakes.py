@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.request import RequestData
 
 from testing.offline import BOT_USER, OfflineBotAPI
 
@@ -17,15 +18,34 @@ _message_ids = itertools.count(1000)
 
 
 class FakeBotAPI(OfflineBotAPI):
-    """The offline Bot API, plus injected failures: ``fail`` always, ``fail_times`` N times."""
+    """The offline Bot API, plus injected failures: ``fail`` always, ``fail_times`` N times;
+    ``files`` are served by getFile and their download, ``uploads`` keeps what was sent."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.uploads: list[dict[str, Any]] = []  # multipart parts of each sendDocument
         self.fail: dict[str, tuple[int, dict[str, Any]]] = {}
         self.fail_times: dict[str, tuple[int, int, dict[str, Any]]] = {}
         self.delay: dict[str, float] = {}  # seconds a method takes, like a slow network
         self.raise_times: dict[str, tuple[int, Exception]] = {}  # network failures to raise
         self.files: dict[str, bytes] = {}  # file id → content, for getFile and the download
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        if method == "GET":  # a file download: .../file/bot<token>/documents/<file_id>
+            self.calls.append(("download", {"url": url}))
+            return 200, self.files[url.rsplit("/", 1)[-1]]
+        if request_data is not None and request_data.multipart_data:
+            self.uploads.append(request_data.multipart_data)
+        return await super().do_request(url, method, request_data)
 
     async def respond(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
         if name in self.delay:
@@ -53,8 +73,6 @@ class FakeBotAPI(OfflineBotAPI):
                 "file_path": f"documents/{file_id}",
             }
             return 200, json.dumps({"ok": True, "result": result}).encode()
-        if name in self.files:  # the download: GET <base_file_url><token>/documents/<file id>
-            return 200, self.files[name]
         return await super().respond(name, params)
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
