@@ -21,7 +21,8 @@ from bot.background import building_beside_answers
 from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
-from bot.matcher import Candidate, MatchResult, match
+from bot.matcher import Candidate, MatchResult, match, specific_words
+from bot.textindex import text_words
 
 logger = logging.getLogger(__name__)
 SUGGESTION_SCAN = 1000  # title postings looked at per character pair, whatever the size
@@ -186,12 +187,17 @@ class KnowledgeService:
             for number in self._suggest(index, result):
                 by_title.setdefault(index.documents[number].title, index.documents[number])
             suggested = list(by_title.values())
+            # "资料里没有写门票价格。关于「…」" names the clear candidate: only when it is near.
+            best = result.candidates[0] if result.candidates else None
+            near_best = bool(
+                best and suggested and index.documents[best.entry_number] is suggested[0]
+            )
             return Answer(
                 query=result.query,
                 answered=False,
                 suggestions=[document.title for document in suggested],
                 suggestion_ids=[document.id for document in suggested],
-                missing_detail=result.missing_detail,
+                missing_detail=result.missing_detail if near_best else None,
             )
         ratio = self.settings.secondary_ratio
         cutoffs = {False: self.settings.cutoff, True: self.settings.passage_cutoff}
@@ -233,15 +239,59 @@ class KnowledgeService:
         )
 
     def _suggest(self, index: MatchIndex, result: MatchResult) -> list[int]:
-        """The nearest entries, from the candidates or else from shared title words."""
-        limit = self.settings.max_suggestions
-        numbers = [c.entry_number for c in result.candidates[:limit]]
-        if len(numbers) < limit:
-            text = result.normalized.replace(" ", "")
-            counts: dict[int, int] = {}
-            for bigram in {text[i : i + 2] for i in range(len(text) - 1)}:
-                for number in index.title_bigrams.get(bigram, ())[:SUGGESTION_SCAN]:
-                    counts[number] = counts.get(number, 0) + 1
-            ranked = sorted(counts, key=lambda n: (-counts[n], n))
-            numbers += [n for n in ranked if n not in numbers][: limit - len(numbers)]
-        return numbers
+        """The nearest documents that share at least one specific term with the question (see
+        ``specific_terms``)."""
+        numbers = nearest_documents(index, result, self.settings.max_suggestions)
+        terms = specific_terms(index, result, self.settings)
+        return [n for n in numbers if shared_terms(index, n, terms)]
+
+
+def nearest_documents(index: MatchIndex, result: MatchResult, limit: int) -> list[int]:
+    """Up to ``limit`` documents nearest an unanswered question, whatever they share with it:
+    the best candidates, then titles sharing the most character pairs with the question."""
+    numbers = [c.entry_number for c in result.candidates[:limit]]
+    if len(numbers) < limit:
+        text = result.normalized.replace(" ", "")
+        counts: dict[int, int] = {}
+        for bigram in {text[i : i + 2] for i in range(len(text) - 1)}:
+            for number in index.title_bigrams.get(bigram, ())[:SUGGESTION_SCAN]:
+                counts[number] = counts.get(number, 0) + 1
+        ranked = sorted(counts, key=lambda n: (-counts[n], n))
+        numbers += [n for n in ranked if n not in numbers][: limit - len(numbers)]
+    return numbers
+
+
+def specific_terms(index: MatchIndex, result: MatchResult, settings: MatchingSettings) -> set[str]:
+    """The question's terms that can make a suggestion near.
+
+    A term counts when it stands for a specific word of the question (``specific_words``: not
+    its framing, a detail it asks for or everyday language), is not part of a longer word the
+    knowledge does not know (社保 in 社保卡), and is not generic in the knowledge
+    (``MatchIndex.generic``: 补贴, 免费, a region name …).
+    """
+    words = specific_words(index, result.normalized, settings)
+    return {
+        hit.canonical
+        for hit in result.hits
+        if hit.canonical not in index.generic
+        and not hit.inside_word
+        and hit.end - hit.start >= 2
+        # A word is stood for by a term covering more than half of it (as in content coverage).
+        and any(2 * (min(e, hit.end) - max(s, hit.start)) > e - s for s, e, _ in words)
+    }
+
+
+def shared_terms(index: MatchIndex, number: int, terms: set[str]) -> set[str]:
+    """Which of ``terms`` document ``number`` says (in its title or excerpt, a passage in its
+    text) or names in a keyword rule whose words ``terms`` all hold.
+
+    Example questions do not count: they say how residents ask (多久, 找谁, 哪家), and sharing
+    such a word says nothing about the measure.
+    """
+    document = index.documents[number]
+    words = text_words(f"{document.title}\n{document.excerpt}", index.segmenter)
+    said = {index.canonical.get(word, word) for word in words}
+    ruled = {
+        word for rule in index.rules[number] if rule.required_set <= terms for word in rule.required
+    }
+    return terms & (said | ruled)
