@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import messages
 from bot.answers import Answer, AnswerItem, source_ref
 from bot.background import building_beside_answers
 from bot.config import Config, MatchingSettings
@@ -232,6 +233,7 @@ class KnowledgeService:
             title=entry.title,
             category=entry.category,
             region=entry.region,
+            region_label=region_label(index.knowledge, entry.region),
             excerpt=entry.excerpt,
             source=source_ref(index.knowledge.sources[entry.source]),
             score=round(candidate.score, 3),
@@ -244,6 +246,39 @@ class KnowledgeService:
         numbers = nearest_documents(index, result, self.settings.max_suggestions)
         terms = specific_terms(index, result, self.settings)
         return [n for n in numbers if shared_terms(index, n, terms)]
+
+
+def region_label(knowledge: Knowledge, name: str) -> str:
+    """A region as residents read it: its name, or 某县（原文未写县名）when the source does not
+    name it (``anonymous`` in regions.toml)."""
+    region = knowledge.regions.get(name)
+    return messages.ANONYMOUS_REGION if region is not None and region.anonymous else name
+
+
+def resident_regions(knowledge: Knowledge) -> list[list[str]]:
+    """The regions residents live in, grouped by city (the city first, then its counties and
+    districts in file order), the city with the most entries first; anonymous ones left out."""
+    regions = knowledge.regions
+    named = [r for r in regions.values() if not r.anonymous]
+
+    def city_of(name: str) -> str:
+        seen = {name}
+        while (parent := regions[name].parent) in regions and parent not in seen:
+            seen.add(parent)
+            name = parent
+        return name
+
+    groups: dict[str, list[str]] = {}
+    for region in named:
+        groups.setdefault(city_of(region.name), []).append(region.name)
+    entries: dict[str, int] = dict.fromkeys(groups, 0)
+    for entry in knowledge.entries:
+        if entry.region in regions and city_of(entry.region) in entries:
+            entries[city_of(entry.region)] += 1
+    for city, names in groups.items():
+        # The city itself leads its group (it may be written after its counties).
+        names.sort(key=lambda name: name != city)
+    return [groups[city] for city in sorted(groups, key=lambda c: -entries[c])]
 
 
 def nearest_documents(index: MatchIndex, result: MatchResult, limit: int) -> list[int]:

@@ -100,24 +100,34 @@ async def test_question_gets_answer_with_source_and_buttons(bot: Harness) -> Non
     text = sent["text"]
     assert text.startswith("<b>幸福食堂</b>")
     assert "<b>幸福食堂</b>与<b>配餐点</b>" in text  # the question's words are highlighted
-    assert "来源：测试日报《测试文章甲》，2024年3月5日" in text and "地区：长治市" in text
+    # A short source line; the full title is behind 来源详情.
+    assert "来源：测试日报 · 2024年3月5日\n地区：长治市" in text and "《" not in text
     buttons = bot.buttons(sent)
     assert ("👍 有用", callbacks.feedback_data("elderly-canteens", True)) in buttons
     assert all(len(data.encode()) <= 64 for _, data in buttons)
+    await bot.tap(dict(buttons)["来源详情"])
+    alert = api.sent("answerCallbackQuery")[-1]
+    assert alert["text"] == "测试日报\n《测试文章甲》\n2024年3月5日" and alert["show_alert"]
+    assert len(api.sent()) == 1  # nothing else sent
 
 
-async def test_more_answers_button_and_feedback(bot: Harness) -> None:
+async def test_more_answers_edit_the_buttons_in_place_with_back(bot: Harness) -> None:
     api = await bot.send("就业岗位")
-    more = [b for b in bot.buttons(api.sent()[0]) if b[0].startswith("更多相关")]
+    answer = api.sent()[0]
+    more = [b for b in bot.buttons(answer) if b[0].startswith("更多相关")]
     assert more and more[0][0] == "更多相关 (1)"
-    await bot.tap(more[0][1])
-    listing = api.sent()[-1]
-    assert listing["text"] == "和您的问题相关的还有："
-    ((title, data),) = bot.buttons(listing)
-    await bot.tap(data)
-    assert title in api.sent()[-1]["text"]
-    await bot.tap(callbacks.feedback_data("jobs-luzhou", False))
-    assert api.sent("answerCallbackQuery")[-1]["text"] == "谢谢您的反馈！"
+    for _ in range(3):  # pressed three times: the same buttons, no new message
+        await bot.tap(more[0][1])
+    assert len(api.sent()) == 1
+    edits = api.sent("editMessageReplyMarkup")
+    assert len(edits) == 3 and not api.sent("editMessageText")
+    (title, data), (back, back_data) = bot.buttons(edits[-1])
+    assert back == "« 返回"
+    await bot.tap(back_data)
+    assert bot.buttons(api.sent("editMessageReplyMarkup")[-1]) == bot.buttons(answer)
+    await bot.tap(data)  # a title: that answer, as a new message
+    assert len(api.sent()) == 2 and title in api.sent()[-1]["text"]
+    assert len(api.sent("answerCallbackQuery")) == 5  # every tap answered
 
 
 async def test_html_in_questions_and_knowledge_is_escaped(tmp_path: Path) -> None:
@@ -132,16 +142,42 @@ async def test_html_in_questions_and_knowledge_is_escaped(tmp_path: Path) -> Non
     await harness.app.shutdown()
 
 
+def rows(params: dict[str, Any]) -> list[list[str]]:
+    """The labels of a keyboard, row by row."""
+    markup = params["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    return [[button["text"] for button in row] for row in markup["inline_keyboard"]]
+
+
 async def test_low_confidence_and_no_answer(bot: Harness) -> None:
     api = await bot.send("改造 护照 签证")  # only one word found, and only in a text
     sent = api.sent()[-1]
     assert sent["text"] == "我没有把握确定您问的是哪一项。您是不是想问："
-    labels = [label for label, _ in bot.buttons(sent)]
-    assert "居家适老化改造" in labels and "养老服务" in labels
+    assert rows(sent) == [["居家适老化改造"], ["📂 按类别查看"]]
     await bot.send("明天天气")
     fallback = api.sent()[-1]
     assert "没有找到可靠的答案" in fallback["text"]
-    assert bot.buttons(fallback)[0][0] == "养老服务"
+    assert rows(fallback) == [["📂 按类别查看"]]
+    # The categories in place of the buttons, and 返回 to the suggestions.
+    await bot.tap(dict(bot.buttons(sent))["📂 按类别查看"])
+    menu = api.sent("editMessageReplyMarkup")[-1]
+    assert rows(menu) == [["养老服务", "社会保险", "就业创业"], ["农业与补偿"], ["« 返回"]]
+    await bot.tap(dict(bot.buttons(menu))["« 返回"])
+    assert rows(api.sent("editMessageReplyMarkup")[-1]) == rows(sent)
+    assert len(api.sent()) == 2
+
+
+async def test_at_most_three_rows_of_buttons_on_an_answer_or_a_miss(tmp_path: Path) -> None:
+    entries = "".join(
+        f'\n[[entries]]\nid = "e{i}"\ntitle = "条目{i}"\ncategory = "类别{i}"\n'
+        f'region = "长治市"\nkeywords = ["关键词"]\nexcerpt = "内容{i}。"\nsource = "src-b"\n'
+        for i in range(12)
+    )
+    harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
+    for question in ("关键词", "明天天气", "改造 护照 签证"):
+        await harness.send(question)
+        assert len(rows(harness.api.sent()[-1])) <= 3, question
+    await harness.app.shutdown()
 
 
 async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
@@ -151,16 +187,27 @@ async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
         for i in range(10)
     )
     harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
-    api = await harness.tap(callbacks.category_data("测试"))
-    first = api.sent()[-1]
-    assert "第 1/2 页" in first["text"]
+    api = await harness.send("/start")
+    start = api.sent()[-1]
+    await harness.tap(dict(harness.buttons(start))["测试"])
+    first = api.sent("editMessageReplyMarkup")[-1]
     labels = harness.buttons(first)
     assert [label for label, _ in labels][:8] == [f"条目{i}" for i in range(8)]
-    assert labels[-1] == ("下一页 »", callbacks.page_data("测试", 1))
+    assert labels[-2:] == [
+        ("« 返回（1/2）", callbacks.menu_data(None)),
+        ("下一页 »", callbacks.page_data("测试", 1)),
+    ]
     await harness.tap(callbacks.page_data("测试", 1))
-    edited = api.sent("editMessageText")[-1]
-    assert "第 2/2 页" in edited["text"]
-    assert [label for label, _ in harness.buttons(edited)] == ["条目8", "条目9", "« 上一页"]
+    edited = api.sent("editMessageReplyMarkup")[-1]
+    assert [label for label, _ in harness.buttons(edited)] == [
+        "条目8",
+        "条目9",
+        "« 上一页",
+        "« 返回（2/2）",
+    ]
+    await harness.tap(callbacks.menu_data(None))  # back to the categories of /start
+    assert harness.buttons(api.sent("editMessageReplyMarkup")[-1]) == harness.buttons(start)
+    assert len(api.sent()) == 1 and not api.sent("editMessageText")  # all in place
     await harness.tap(callbacks.entry_data("e9"))
     assert api.sent()[-1]["text"].startswith("<b>条目9</b>")
     await harness.app.shutdown()
@@ -620,9 +667,10 @@ async def test_a_double_tap_that_changes_nothing_is_no_error(tmp_path: Path) -> 
     harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
     errors = await errors_of(harness)
     harness.api.fail["editMessageText"] = NOT_MODIFIED  # the page is already shown
+    harness.api.fail["editMessageReplyMarkup"] = NOT_MODIFIED
     api = await harness.tap(callbacks.page_data("测试", 1))
     await harness.tap(callbacks.region_data("长治市"))
-    assert api.sent("editMessageText") and not errors
+    assert api.sent("editMessageText") and api.sent("editMessageReplyMarkup") and not errors
     assert "抱歉，刚才出了点问题，请稍后再试一次。" not in api.texts()
     assert len(api.sent("answerCallbackQuery")) == 2  # both taps acknowledged
     await harness.app.shutdown()
