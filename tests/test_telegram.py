@@ -21,7 +21,7 @@ from bot.storage import Store
 from handlers import callbacks
 from handlers.app import build_application
 from handlers.render import split_message
-from tests.conftest import ELDERLY, JOBS, write_knowledge
+from tests.conftest import ELDERLY, JOBS, REGIONS, write_knowledge
 from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
 
 ADMIN = 42
@@ -713,4 +713,117 @@ async def test_group_chatter_does_not_count_against_the_flood_guard(kb_dir: Path
     assert len(texts) == 3 and all(t.startswith("<b>幸福食堂</b>") for t in texts)
     await harness.send("/help", **group)  # a command for every bot of the group counts
     assert harness.api.texts()[-1] == "您发得有点快，请稍等一会儿再问。"
+    await harness.app.shutdown()
+
+
+async def test_votes_one_per_person_changeable_with_a_thank_you(remembering_bot: Harness) -> None:
+    api = await remembering_bot.send("就业岗位", user_id=3)
+    answer = api.sent()[-1]
+    store = remembering_bot.app.bot_data["store"]
+    helpful = dict(remembering_bot.buttons(answer))["👍 有用"]
+    await remembering_bot.tap(helpful, user_id=3)
+    await remembering_bot.tap(helpful, user_id=3)  # pressed twice: still one vote
+    assert [r["helpful"] for r in store.rows("feedback")] == [1]
+    thanked = api.sent("editMessageReplyMarkup")[-1]
+    assert rows(thanked) == [["更多相关 (1)", "来源详情"], ["🙏 谢谢反馈：有用", "改为 👎"]]
+    await remembering_bot.tap(dict(remembering_bot.buttons(thanked))["改为 👎"], user_id=3)
+    assert [r["helpful"] for r in store.rows("feedback")] == [0]  # changed, not added
+    assert api.sent("answerCallbackQuery")[-1]["text"].startswith("谢谢您的反馈！")
+    # 👎 offers the next related answer and the categories, in three rows at most.
+    unhelpful = api.sent("editMessageReplyMarkup")[-1]
+    assert rows(unhelpful) == [
+        ["襄垣县就业岗位"],
+        ["📂 按类别查看"],
+        ["🙏 谢谢反馈：没用", "改为 👍"],
+    ]
+    buttons = dict(remembering_bot.buttons(unhelpful))
+    await remembering_bot.tap(buttons["📂 按类别查看"], user_id=3)
+    assert "养老服务" in rows(api.sent("editMessageReplyMarkup")[-1])[0]
+    await remembering_bot.tap(buttons["襄垣县就业岗位"], user_id=3)
+    assert api.sent()[-1]["text"].startswith("<b>襄垣县就业岗位</b>")
+    # Someone else's press (in a group) is thanked, not stored, and changes no buttons.
+    edits = len(api.sent("editMessageReplyMarkup"))
+    await remembering_bot.tap(helpful, user_id=4)
+    assert [r["helpful"] for r in store.rows("feedback")] == [0]
+    assert len(api.sent("editMessageReplyMarkup")) == edits
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "谢谢您的反馈！"
+
+
+async def test_taps_have_their_own_limit_and_every_tap_is_answered(kb_dir: Path) -> None:
+    harness = await make_harness(kb_dir, flood_max_messages=3, flood_max_taps=5)
+    await harness.send("/start", user_id=7)
+    category = dict(harness.buttons(harness.api.sent()[-1]))["养老服务"]
+    for _ in range(8):
+        await harness.tap(category, user_id=7)
+    answers = harness.api.sent("answerCallbackQuery")
+    assert len(answers) == 8  # none left spinning
+    assert [a.get("text") for a in answers[5:]] == ["您发得有点快，请稍等一会儿再问。"] * 3
+    assert len(harness.api.sent("editMessageReplyMarkup")) == 5
+    # The taps used none of the typed questions' allowance (/start used one).
+    for _ in range(2):
+        await harness.send("幸福食堂", user_id=7)
+    assert all(t.startswith("<b>幸福食堂</b>") for t in harness.api.texts()[-2:])
+    await harness.send("幸福食堂", user_id=7)
+    assert harness.api.texts()[-1] == "您发得有点快，请稍等一会儿再问。"
+    await harness.app.shutdown()
+
+
+async def test_in_groups_answers_reply_to_the_question(bot: Harness) -> None:
+    group = {"chat_type": "group", "chat_id": -100, "user_id": 3}
+    for question in (
+        "@minsheng_bot 幸福食堂在哪",
+        "@minsheng_bot 明天天气",
+        "@minsheng_bot 改造 护照",
+    ):
+        update = message_update(bot.app.bot, question, **group)
+        await bot.app.process_update(update)
+        replied = bot.api.sent()[-1]["reply_parameters"]
+        replied = json.loads(replied) if isinstance(replied, str) else replied
+        assert update.message is not None and replied["message_id"] == update.message.message_id
+    await bot.send("幸福食堂")  # a private chat: no quoting needed
+    assert "reply_parameters" not in bot.api.sent()[-1]
+
+
+async def test_a_region_prompt_in_a_group_takes_only_the_askers_tap(
+    remembering_bot: Harness,
+) -> None:
+    group = {"chat_type": "group", "chat_id": -100}
+    api = await remembering_bot.send("/region", user_id=3, **group)
+    prompt = api.sent()[-1]
+    assert "reply_parameters" in prompt  # a reply to the command
+    buttons = dict(remembering_bot.buttons(prompt))
+    await remembering_bot.tap(buttons["潞州区"], user_id=4)  # someone else
+    assert api.sent("answerCallbackQuery")[-1]["text"] == (
+        "这是给发送 /region 的人选的。您也可以自己发送 /region 来选择。"
+    )
+    store = remembering_bot.app.bot_data["store"]
+    assert store.region_of(4) is None and store.region_of(3) is None
+    assert not api.sent("editMessageText")
+    await remembering_bot.tap(buttons["潞州区"], user_id=3)
+    assert store.region_of(3) == "潞州区"
+    assert api.sent("editMessageText")[-1]["text"] == "好的，之后会优先回答“潞州区”的措施。"
+
+
+async def test_region_list_grouped_by_city_without_the_anonymous_county(tmp_path: Path) -> None:
+    regions = REGIONS + (
+        '\n[[regions]]\nname = "晋中市"\n\n[[regions]]\nname = "和顺县"\nparent = "晋中市"\n'
+        '\n[[regions]]\nname = "某县(原文匿名**)"\nanonymous = true\n'
+    )
+    speech = (
+        '\n[[entries]]\nid = "speech"\ntitle = "县里的庭院经济"\ncategory = "农业与补偿"\n'
+        'region = "某县(原文匿名**)"\nkeywords = ["庭院经济"]\nexcerpt = "发展庭院经济。"\n'
+        'source = "src-b"\n'
+    )
+    kb = write_knowledge(tmp_path, {"regions.toml": regions, "speech.toml": speech})
+    harness = await make_harness(kb)
+    api = await harness.send("/region")
+    # 长治市 (more entries) first, each city's group on its own rows, the city leading it.
+    assert rows(api.sent()[-1]) == [
+        ["长治市", "襄垣县", "潞州区"],
+        ["晋中市", "和顺县"],
+        ["不限地区"],
+    ]
+    await harness.send("庭院经济")
+    answer = api.sent()[-1]["text"]
+    assert "地区：某县（原文未写县名）" in answer and "匿名" not in answer
     await harness.app.shutdown()
