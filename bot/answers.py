@@ -35,6 +35,10 @@ class AnswerItem(BaseModel):
     # The region as residents read it (某县（原文未写县名）for a county the source does not
     # name); not part of the JSON contract, whose ``region`` is the knowledge's name.
     region_label: str = Field(default="", exclude=True)
+    # The question's specific words this text says and those it does not say (高龄 asked, a
+    # sentence about 补贴 in general): shown under the answer, not part of the JSON contract.
+    covers: list[str] = Field(default_factory=list, exclude=True)
+    not_covered: list[str] = Field(default_factory=list, exclude=True)
 
 
 class Answer(BaseModel):
@@ -53,6 +57,18 @@ class Answer(BaseModel):
 def source_ref(source: Source) -> SourceRef:
     """The JSON form of a source."""
     return SourceRef(id=source.id, title=source.title, publisher=source.publisher, date=source.date)
+
+
+def coverage_note(item: AnswerItem) -> str:
+    """One short line saying what the answer's text covers of the question and which topics
+    it asks about the text does not cover; "" when it leaves none out."""
+    if not item.not_covered:
+        return ""
+    missing = "、".join(f"「{word}」" for word in item.not_covered[:3])
+    if not item.covers:
+        return messages.NOT_COVERED_ONLY.format(missing=missing)
+    covers = "、".join(f"「{word}」" for word in item.covers[:3])
+    return messages.NOT_COVERED.format(covers=covers, missing=missing)
 
 
 def short_publisher(publisher: str) -> str:

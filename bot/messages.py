@@ -100,6 +100,9 @@ NO_TOKEN = (
 LOW_CONFIDENCE = "我没有把握确定您问的是哪一项。您是不是想问："
 # The question asks for a detail (门票价格, 联系电话 …) that the nearest answer does not state.
 MISSING_DETAIL = "资料里没有写{detail}。关于「{title}」，资料里有这些："
+# Under an answer whose text does not say a topic the question names (another entry's topic).
+NOT_COVERED = "（这段原文讲的是{covers}，没有讲到您问的{missing}。）"
+NOT_COVERED_ONLY = "（这段原文没有讲到您问的{missing}。）"
 # Under an answer to the first part of a two-part question whose other part asks such a detail.
 PART_MISSING_DETAIL = "（您问的{detail}，资料里没有写。）"
 MORE_ANSWERS = "和您的问题相关的还有："

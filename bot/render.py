@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import messages
-from bot.answers import Answer, AnswerItem, short_source
+from bot.answers import Answer, AnswerItem, coverage_note, short_source
 from bot.index import MatchIndex
 from bot.matcher import MatchResult
 
@@ -31,11 +31,10 @@ def render_answer(answer: Answer, categories: list[str], no_answer_text: str) ->
         lines += ["", messages.CATEGORIES_HEADER, "  " + "、".join(categories)]
         return "\n".join(lines)
     best, *more = answer.answers
-    lines = [
-        f"【{best.title}】",
-        best.excerpt,
-        source_line(best),
-    ]
+    lines = [f"【{best.title}】", best.excerpt]
+    if note := coverage_note(best):
+        lines.append(note)
+    lines.append(source_line(best))
     if best.region:
         lines.append(f"{messages.REGION_LABEL}：{best.region_label or best.region}")
     if answer.missing_detail:

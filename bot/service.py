@@ -23,6 +23,7 @@ from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
 from bot.matcher import Candidate, MatchResult, match, specific_words
+from bot.normalize import normalize
 from bot.textindex import text_words
 
 logger = logging.getLogger(__name__)
@@ -210,10 +211,16 @@ class KnowledgeService:
             and not c.unmet_details
             and (not c.text_only or c.content_coverage >= minimum)
         ]
+        answers = [self._item(index, candidate) for candidate in chosen]
+        covers, not_covered = coverage_of(index, result, chosen[0].entry_number, self.settings)
+        # What a further answer says is covered by the answers together (更多相关).
+        further = [_said_text(index, c.entry_number) for c in chosen[1:]]
+        not_covered = [w for w in not_covered if not any(_mostly_in(w, t) for t in further)]
+        answers[0] = answers[0].model_copy(update={"covers": covers, "not_covered": not_covered})
         return Answer(
             query=result.query,
             answered=True,
-            answers=[self._item(index, candidate) for candidate in chosen],
+            answers=answers,
             missing_detail=result.missing_detail,
         )
 
@@ -246,6 +253,71 @@ class KnowledgeService:
         numbers = nearest_documents(index, result, self.settings.max_suggestions)
         terms = specific_terms(index, result, self.settings)
         return [n for n in numbers if shared_terms(index, n, terms)]
+
+
+def coverage_of(
+    index: MatchIndex, result: MatchResult, number: int, settings: MatchingSettings
+) -> tuple[list[str], list[str]]:
+    """The question's specific terms (as typed; see ``specific_terms``) that document
+    ``number`` says in its title or excerpt, and the topics it asks about that it does not.
+
+    One sentence answers many questions ("潞州区的老旧小区还改不改？鹿家庄的市场招不招人？" gets
+    the sentence about 鹿家庄's market, which says nothing of 老旧小区), so the answer names what
+    it does not cover. To be named as not covered, a term must be typed as the knowledge writes
+    it (no repaired typo), and be the topic of another entry (in its keyword rules and its
+    title) that this document neither says nor names in its own rules: words a sentence says
+    in passing (去年, 下雨) or that the clerk tied to this entry are no topic it leaves out.
+    """
+    text = _said_text(index, number)
+    said_terms = {index.canonical.get(w, w) for w in text_words(text, index.segmenter)}
+    own_rules = {word for rule in index.rules[number] for word in rule.required}
+    wanted = specific_terms(index, result, settings)
+    covers: list[str] = []
+    not_covered: list[str] = []
+    # Longest first: 老旧小区 stands for itself and for 小区 inside it.
+    hits = sorted(result.hits, key=lambda h: h.end - h.start, reverse=True)
+    taken: list[tuple[int, int]] = []
+    for hit in hits:
+        if hit.canonical not in wanted or any(s <= hit.start and hit.end <= e for s, e in taken):
+            continue
+        taken.append((hit.start, hit.end))
+        word = result.normalized[hit.start : hit.end]
+        if hit.canonical in said_terms or _mostly_in(word, text):
+            shown = hit.canonical if hit.canonical in text else word
+            if not any(shown in other for other in covers):  # 小区 inside 老旧小区
+                covers.append(shown)
+        elif (
+            hit.kind in ("exact", "synonym")
+            and hit.canonical not in own_rules
+            and word not in not_covered
+            and _titled_elsewhere(index, hit.canonical, word, number)
+        ):
+            not_covered.append(word)
+    return covers, not_covered
+
+
+def _said_text(index: MatchIndex, number: int) -> str:
+    """What a resident reads of document ``number``: its title and excerpt, normalised."""
+    document = index.documents[number]
+    return normalize(f"{document.title}\n{document.excerpt}")
+
+
+def _mostly_in(word: str, text: str) -> bool:
+    """True when ``text`` holds ``word`` or at least half of its character pairs (中药材产业园
+    in 中药材特色专业镇与古郊乡产业园): a text saying most of a word is not said to leave it out."""
+    if word in text:
+        return True
+    pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+    return bool(pairs) and 2 * sum(pair in text for pair in pairs) >= len(pairs)
+
+
+def _titled_elsewhere(index: MatchIndex, canonical: str, word: str, number: int) -> bool:
+    """True when another entry with a keyword rule for ``canonical`` names it in its title:
+    a topic of the knowledge, not a word said in passing."""
+    return any(
+        n != number and (canonical in index.titles[n] or word in index.titles[n])
+        for n in index.term_entries.get(canonical, ())
+    )
 
 
 def region_label(knowledge: Knowledge, name: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import messages
-from bot.answers import AnswerItem, display_date, short_source
+from bot.answers import AnswerItem, coverage_note, display_date, short_source
 from handlers import callbacks
 
 MAX_MESSAGE_CHARS = 4096
@@ -25,9 +25,11 @@ MAX_ALERT_CHARS = 200
 def answer_html(item: AnswerItem) -> str:
     """Bold title, the excerpt with the question's words highlighted, a short source line
     (publisher · date: the full title is behind 来源详情) and the region."""
+    note = coverage_note(item)
     return (
         f"<b>{html.escape(item.title)}</b>\n\n"
-        f"{highlight(item.excerpt, item.highlights)}\n\n"
+        f"{highlight(item.excerpt, item.highlights)}\n"
+        f"{html.escape(note) + chr(10) if note else ''}\n"
         f"{messages.SOURCE_LABEL}：{html.escape(short_source(item.source))}\n"
         f"{messages.REGION_LABEL}：{html.escape(item.region_label or item.region)}"
     )

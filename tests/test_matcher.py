@@ -379,3 +379,33 @@ def test_suggestions_need_a_specific_shared_word(tmp_path: Path) -> None:
     far = lenient.ask("高龄补贴电话多少")
     assert far.missing_detail is None and far.suggestions == []
     assert lenient.ask("青椒补贴电话多少").missing_detail == "联系电话"
+
+
+UNEMPLOYMENT = """
+[[entries]]
+id = "unemployment-benefit"
+title = "失业保险金发放"
+category = "社会保险"
+region = "长治市"
+keywords = ["失业保险", "-幸福食堂"]
+excerpt = "按月发放失业保险金。"
+source = "src-b"
+"""
+
+
+def test_an_answer_names_the_topic_its_sentence_does_not_cover(tmp_path: Path) -> None:
+    from bot.render import render_answer
+    from handlers.render import answer_html
+
+    kb = write_knowledge(tmp_path, {"unemployment.toml": UNEMPLOYMENT})
+    service = KnowledgeService(kb, MatchingSettings())
+    answer = service.ask("幸福食堂扩容了吗？还有失业保险呢")
+    assert answer.answered and [a.id for a in answer.answers] == ["elderly-canteens"]
+    best = answer.answers[0]
+    assert (best.covers, best.not_covered) == (["幸福食堂", "扩容"], ["失业保险"])
+    note = "（这段原文讲的是「幸福食堂」、「扩容」，没有讲到您问的「失业保险」。）"
+    assert note in render_answer(answer, [], "") and note in answer_html(best)
+    # Words the sentence does not say but no other entry is about are not named.
+    plain = service.ask("幸福食堂明年还扩容吗").answers[0]
+    assert plain.not_covered == [] and "没有讲到" not in answer_html(plain)
+    assert "covers" not in answer.model_dump_json()  # not part of the JSON contract
