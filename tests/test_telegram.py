@@ -827,3 +827,13 @@ async def test_region_list_grouped_by_city_without_the_anonymous_county(tmp_path
     answer = api.sent()[-1]["text"]
     assert "地区：某县（原文未写县名）" in answer and "匿名" not in answer
     await harness.app.shutdown()
+
+
+async def test_a_miss_sharing_only_a_region_name_offers_the_categories_only(bot: Harness) -> None:
+    # The title 襄垣县就业岗位 shares only the county's name with the question: no suggestion.
+    api = await bot.send("襄垣县明天天气怎么样")
+    sent = api.sent()[-1]
+    assert "没有找到可靠的答案" in sent["text"]
+    assert rows(sent) == [["📂 按类别查看"]]
+    await bot.send("襄垣县就业")  # a specific shared word: answered or suggested, never empty
+    assert "襄垣县就业岗位" in api.sent()[-1]["text"] or ["襄垣县就业岗位"] in rows(api.sent()[-1])
