@@ -178,13 +178,18 @@ def generic_terms(index: MatchIndex) -> frozenset[str]:
     categories_of: dict[str, set[str]] = defaultdict(set)
     for term, numbers in index.term_entries.items():
         categories_of[term].update(entries[n].category for n in numbers)
+    # Per text once, then per term in C-level unions and sums: this runs over every posting.
     documents_of = index.text.documents_of
+    text_categories = [
+        frozenset(entries[d].category for d in documents if d < len(entries))
+        for documents in documents_of
+    ]
+    text_uses = [len(documents) for documents in documents_of]
     frequent_at = max(GENERIC_MIN_DOCUMENTS, GENERIC_DOCUMENT_SHARE * len(index.documents))
     frequent: set[str] = set()
     for term, texts in index.text.postings.items():
-        holding = [d for t in texts for d in documents_of[t]]
-        categories_of[term].update(entries[d].category for d in holding if d < len(entries))
-        if len(holding) >= frequent_at:
+        categories_of[term].update(*map(text_categories.__getitem__, texts))
+        if sum(map(text_uses.__getitem__, texts)) >= frequent_at:
             frequent.add(term)
     needed = max(GENERIC_MIN_CATEGORIES, GENERIC_CATEGORY_SHARE * len(index.knowledge.categories()))
     spread = {term for term, names in categories_of.items() if len(names) >= needed}
