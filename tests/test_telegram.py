@@ -225,6 +225,14 @@ async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
         "m:" + ",".join(["abcdef12"] * 6),
         "é" * 40,
         "p:abcdef12:-1",
+        "a:abcdef12:-:-",
+        "m:abcdef12:-:zz",
+        "f:1:abcdef12:" + ",".join(["abcdef12"] * 4) + ":1",
+        "s:abcdef12",
+        "b:-",
+        "k:abc",
+        "r:-:zz",
+        "n:x",
     ],
 )
 async def test_forged_or_stale_buttons(bot: Harness, data: str) -> None:
