@@ -32,6 +32,13 @@ class AnswerItem(BaseModel):
     score: float
     # Matched words of the question, for highlighting; not part of the JSON contract.
     highlights: list[str] = Field(default_factory=list, exclude=True)
+    # The region as residents read it (某县（原文未写县名）for a county the source does not
+    # name); not part of the JSON contract, whose ``region`` is the knowledge's name.
+    region_label: str = Field(default="", exclude=True)
+    # The question's specific words this text says and those it does not say (高龄 asked, a
+    # sentence about 补贴 in general): shown under the answer, not part of the JSON contract.
+    covers: list[str] = Field(default_factory=list, exclude=True)
+    not_covered: list[str] = Field(default_factory=list, exclude=True)
 
 
 class Answer(BaseModel):
@@ -50,6 +57,31 @@ class Answer(BaseModel):
 def source_ref(source: Source) -> SourceRef:
     """The JSON form of a source."""
     return SourceRef(id=source.id, title=source.title, publisher=source.publisher, date=source.date)
+
+
+def coverage_note(item: AnswerItem) -> str:
+    """One short line saying what the answer's text covers of the question and which topics
+    it asks about the text does not cover; "" when it leaves none out."""
+    if not item.not_covered:
+        return ""
+    missing = "、".join(f"「{word}」" for word in item.not_covered[:3])
+    if not item.covers:
+        return messages.NOT_COVERED_ONLY.format(missing=missing)
+    covers = "、".join(f"「{word}」" for word in item.covers[:3])
+    return messages.NOT_COVERED.format(covers=covers, missing=missing)
+
+
+def short_publisher(publisher: str) -> str:
+    """The publisher without the clerk's remarks in brackets: 长治市本地报纸（原文署“本报讯”，
+    未写报名）→ 长治市本地报纸."""
+    for bracket in ("（", "("):
+        publisher = publisher.split(bracket, 1)[0]
+    return publisher.strip()
+
+
+def short_source(source: SourceRef) -> str:
+    """The source as one short line: publisher · date (the full title is shown on demand)."""
+    return f"{short_publisher(source.publisher) or source.title} · {display_date(source.date)}"
 
 
 def display_date(date: str) -> str:

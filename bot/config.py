@@ -290,6 +290,8 @@ class TelegramSettings(_Section):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     notify_admins_on_error: bool = True
     flood_max_messages: int = Field(default=20, ge=1)
+    # Button taps have their own, much higher limit: paging through a category is no flood.
+    flood_max_taps: int = Field(default=120, ge=1)
     flood_window_seconds: float = Field(default=60.0, gt=0)
     typing_after_seconds: float = Field(default=1.0, ge=0)
     # Updates handled at once: a resident waiting behind Telegram's flood limits blocks no one.

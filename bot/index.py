@@ -23,6 +23,14 @@ from bot.wordcache import WordCache
 Document = EntryRecord | Passage
 
 FILLER_FACTOR = 0.05
+# A word is generic — it says what kind of thing (补贴, 免费, 服务), not which one — when entries
+# of at least this share of the categories use it (and at least GENERIC_MIN_CATEGORIES of
+# them), or when at least GENERIC_DOCUMENT_SHARE of all entries and passages hold it (and at
+# least GENERIC_MIN_DOCUMENTS: in a small knowledge base every word is in a large share).
+GENERIC_CATEGORY_SHARE = 1 / 6
+GENERIC_MIN_CATEGORIES = 3
+GENERIC_DOCUMENT_SHARE = 0.05
+GENERIC_MIN_DOCUMENTS = 10
 MAX_TERM_CHARS = 12
 # Typo keys mark the wrong character with a character no normalised text contains.
 WILDCARD = "\x00"
@@ -76,6 +84,8 @@ class MatchIndex:
     known_words: set[str] = field(default_factory=set)
     term_chars: frozenset[str] = frozenset()  # every character of every term
     title_bigrams: dict[str, array[int]] = field(default_factory=dict)
+    # Terms too general to make a suggestion near on their own (see generic_terms).
+    generic: frozenset[str] = frozenset()
 
     def weight(self, canonical: str) -> float:
         """What a term says about an entry: rare terms say more, filler words almost nothing."""
@@ -152,7 +162,39 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
     everyday = {word for word in text_only if len(word) < 3 or index.segmenter.is_common_word(word)}
     _add_fuzzy_keys(index, everyday)
     _add_title_bigrams(index)
+    index.generic = generic_terms(index)
     return index
+
+
+def generic_terms(index: MatchIndex) -> frozenset[str]:
+    """The terms that say what kind of thing a text is about, not which thing, decided from
+    the knowledge itself: words that entries of many different categories use (补贴, 免费 —
+    a subsidy or a free service of every kind), words a large share of all texts hold
+    (服务, 改造), region names and aliases (长治), and filler words.
+
+    Sharing only such words with a question is no reason to suggest a text.
+    """
+    entries = index.knowledge.entries
+    categories_of: dict[str, set[str]] = defaultdict(set)
+    for term, numbers in index.term_entries.items():
+        categories_of[term].update(entries[n].category for n in numbers)
+    # Per text once, then per term in C-level unions and sums: this runs over every posting.
+    documents_of = index.text.documents_of
+    text_categories = [
+        frozenset(entries[d].category for d in documents if d < len(entries))
+        for documents in documents_of
+    ]
+    text_uses = [len(documents) for documents in documents_of]
+    frequent_at = max(GENERIC_MIN_DOCUMENTS, GENERIC_DOCUMENT_SHARE * len(index.documents))
+    frequent: set[str] = set()
+    for term, texts in index.text.postings.items():
+        categories_of[term].update(*map(text_categories.__getitem__, texts))
+        if sum(map(text_uses.__getitem__, texts)) >= frequent_at:
+            frequent.add(term)
+    needed = max(GENERIC_MIN_CATEGORIES, GENERIC_CATEGORY_SHARE * len(index.knowledge.categories()))
+    spread = {term for term, names in categories_of.items() if len(names) >= needed}
+    regions = {index.canonical.get(name, name) for name in index.region_names}
+    return frozenset(spread | frequent | regions | index.filler)
 
 
 def _fields(document: Document) -> dict[str, str]:

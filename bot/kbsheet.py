@@ -47,6 +47,8 @@ from bot.report import QuestionGroup
 from bot.workbook import (
     EDITABLE,
     ENTRIES,
+    FLAG_NO,
+    FLAG_YES,
     REGIONS,
     SOURCES,
     SYNONYMS,
@@ -170,6 +172,10 @@ def _raw_item(layout: SheetLayout, row: SheetRow) -> dict[str, Any]:
         text = row.cells.get(column.header, "").replace("\r\n", "\n")
         if column.is_list:
             raw[column.field] = split_list(text)
+        elif column.is_flag:
+            if text.strip():  # 是/否, or what pydantic reads as yes/no (true, 1, no …)
+                flags = {FLAG_YES: True, FLAG_NO: False}
+                raw[column.field] = flags.get(text.strip(), text.strip())
         elif column.optional:
             if text.strip():
                 raw[column.field] = text.strip()

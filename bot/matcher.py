@@ -218,6 +218,19 @@ def match(
     )
 
 
+def specific_words(
+    index: MatchIndex, text: str, settings: MatchingSettings
+) -> list[tuple[int, int, float]]:
+    """The specific words of a normalised question (start, end, how specific 0–1): what it is
+    about, without its framing (想问问), the details it asks for (多少钱, 多久) and everyday
+    language (不要, 哪个)."""
+    spans = index.segmenter.spans(text)
+    asked = _asked_details(text, settings)
+    detail_spans = [span for spans_of_label in asked.values() for span in spans_of_label]
+    framing = _word_set(tuple(settings.question_words))
+    return _content_words(index, text, spans, detail_spans, framing)
+
+
 def _clauses(text: str) -> list[int]:
     """For each character of the question, which part of it the character stands in: parts are
     separated by a word that turns to another matter (另外, 顺便 …)."""

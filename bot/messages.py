@@ -11,6 +11,8 @@ NO_ANSWER = (
 SUGGESTIONS_HEADER = "您是不是想问："
 CATEGORIES_HEADER = "我能回答这些类别的问题："
 SOURCE_LABEL = "来源"
+# A region the source does not name (its county written as "**"), as residents read it.
+ANONYMOUS_REGION = "某县（原文未写县名）"
 REGION_LABEL = "地区"
 DATE_UNKNOWN = "日期未注明"
 MONTH_DAY_NO_YEAR = "{month}月{day}日（年份未注明）"
@@ -52,6 +54,19 @@ MORE_BUTTON = "更多相关 ({count})"
 HELPFUL_BUTTON = "👍 有用"
 UNHELPFUL_BUTTON = "👎 没用"
 FEEDBACK_THANKS = "谢谢您的反馈！"
+# The thank-you that replaces the vote buttons, and the other vote, to change one's mind.
+VOTED_HELPFUL = "🙏 谢谢反馈：有用"
+VOTED_UNHELPFUL = "🙏 谢谢反馈：没用"
+CHANGE_TO_HELPFUL = "改为 👍"
+CHANGE_TO_UNHELPFUL = "改为 👎"
+FEEDBACK_UNHELPFUL = "谢谢您的反馈！下面是其他相关的内容和类别。"
+SOURCE_BUTTON = "来源详情"
+SOURCE_DETAILS = "{publisher}\n《{title}》\n{date}"
+BACK_BUTTON = "« 返回"
+PAGE_BACK_BUTTON = "« 返回（{page}/{pages}）"
+CATEGORIES_BUTTON = "📂 按类别查看"
+# Someone else's tap on a prompt (a region choice) in a group.
+NOT_YOUR_PROMPT = "这是给发送 /region 的人选的。您也可以自己发送 /region 来选择。"
 BUTTON_EXPIRED = "这个按钮已经过期了，请重新提问。"
 NON_TEXT = "抱歉，我只能看懂文字。请直接打字输入您的问题。"
 SLOW_DOWN = "您发得有点快，请稍等一会儿再问。"
@@ -87,6 +102,9 @@ NO_TOKEN = (
 LOW_CONFIDENCE = "我没有把握确定您问的是哪一项。您是不是想问："
 # The question asks for a detail (门票价格, 联系电话 …) that the nearest answer does not state.
 MISSING_DETAIL = "资料里没有写{detail}。关于「{title}」，资料里有这些："
+# Under an answer whose text does not say a topic the question names (another entry's topic).
+NOT_COVERED = "（这段原文讲的是{covers}，没有讲到您问的{missing}。）"
+NOT_COVERED_ONLY = "（这段原文没有讲到您问的{missing}。）"
 # Under an answer to the first part of a two-part question whose other part asks such a detail.
 PART_MISSING_DETAIL = "（您问的{detail}，资料里没有写。）"
 MORE_ANSWERS = "和您的问题相关的还有："

@@ -93,6 +93,9 @@ class Region(_Model):
     name: Text
     parent: str | None = None
     aliases: list[Text] = Field(default_factory=list)
+    # The source does not name it (a county written as "**"): residents read "某县（原文未写县名）"
+    # and cannot choose it as the place they live in.
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from bot import messages
-from bot.answers import Answer, AnswerItem, display_date
+from bot.answers import Answer, AnswerItem, coverage_note, short_source
 from bot.index import MatchIndex
 from bot.matcher import MatchResult
 
 
 def source_line(item: AnswerItem) -> str:
-    """来源：publisher《title》，date."""
-    source = item.source
-    return (
-        f"{messages.SOURCE_LABEL}：{source.publisher}《{source.title}》，"
-        f"{display_date(source.date)}"
-    )
+    """来源：publisher · date, then the full title on a second, indented line."""
+    return f"{messages.SOURCE_LABEL}：{short_source(item.source)}\n      《{item.source.title}》"
 
 
 def render_answer(answer: Answer, categories: list[str], no_answer_text: str) -> str:
@@ -35,18 +31,17 @@ def render_answer(answer: Answer, categories: list[str], no_answer_text: str) ->
         lines += ["", messages.CATEGORIES_HEADER, "  " + "、".join(categories)]
         return "\n".join(lines)
     best, *more = answer.answers
-    lines = [
-        f"【{best.title}】",
-        best.excerpt,
-        source_line(best),
-    ]
+    lines = [f"【{best.title}】", best.excerpt]
+    if note := coverage_note(best):
+        lines.append(note)
+    lines.append(source_line(best))
     if best.region:
-        lines.append(f"{messages.REGION_LABEL}：{best.region}")
+        lines.append(f"{messages.REGION_LABEL}：{best.region_label or best.region}")
     if answer.missing_detail:
         lines.append(messages.PART_MISSING_DETAIL.format(detail=answer.missing_detail))
     if more:
         lines += ["", messages.MORE_ANSWERS_HEADER]
-        lines += [f"  · {item.title}（{item.region}）" for item in more]
+        lines += [f"  · {item.title}（{item.region_label or item.region}）" for item in more]
     return "\n".join(lines)
 
 

@@ -16,12 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import messages
 from bot.answers import Answer, AnswerItem, source_ref
 from bot.background import building_beside_answers, release_gradually
 from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
-from bot.matcher import Candidate, MatchResult, match
+from bot.matcher import Candidate, MatchResult, match, specific_words
+from bot.normalize import normalize
+from bot.textindex import text_words
 
 logger = logging.getLogger(__name__)
 SUGGESTION_SCAN = 1000  # title postings looked at per character pair, whatever the size
@@ -197,12 +200,17 @@ class KnowledgeService:
             for number in self._suggest(index, result):
                 by_title.setdefault(index.documents[number].title, index.documents[number])
             suggested = list(by_title.values())
+            # "资料里没有写门票价格。关于「…」" names the clear candidate: only when it is near.
+            best = result.candidates[0] if result.candidates else None
+            near_best = bool(
+                best and suggested and index.documents[best.entry_number] is suggested[0]
+            )
             return Answer(
                 query=result.query,
                 answered=False,
                 suggestions=[document.title for document in suggested],
                 suggestion_ids=[document.id for document in suggested],
-                missing_detail=result.missing_detail,
+                missing_detail=result.missing_detail if near_best else None,
             )
         ratio = self.settings.secondary_ratio
         cutoffs = {False: self.settings.cutoff, True: self.settings.passage_cutoff}
@@ -214,10 +222,16 @@ class KnowledgeService:
             and not c.unmet_details
             and (not c.text_only or c.content_coverage >= minimum)
         ]
+        answers = [self._item(index, candidate) for candidate in chosen]
+        covers, not_covered = coverage_of(index, result, chosen[0].entry_number, self.settings)
+        # What a further answer says is covered by the answers together (更多相关).
+        further = [_said_text(index, c.entry_number) for c in chosen[1:]]
+        not_covered = [w for w in not_covered if not any(_mostly_in(w, t) for t in further)]
+        answers[0] = answers[0].model_copy(update={"covers": covers, "not_covered": not_covered})
         return Answer(
             query=result.query,
             answered=True,
-            answers=[self._item(index, candidate) for candidate in chosen],
+            answers=answers,
             missing_detail=result.missing_detail,
         )
 
@@ -237,6 +251,7 @@ class KnowledgeService:
             title=entry.title,
             category=entry.category,
             region=entry.region,
+            region_label=region_label(index.knowledge, entry.region),
             excerpt=entry.excerpt,
             source=source_ref(index.knowledge.sources[entry.source]),
             score=round(candidate.score, 3),
@@ -244,15 +259,157 @@ class KnowledgeService:
         )
 
     def _suggest(self, index: MatchIndex, result: MatchResult) -> list[int]:
-        """The nearest entries, from the candidates or else from shared title words."""
-        limit = self.settings.max_suggestions
-        numbers = [c.entry_number for c in result.candidates[:limit]]
-        if len(numbers) < limit:
-            text = result.normalized.replace(" ", "")
-            counts: dict[int, int] = {}
-            for bigram in {text[i : i + 2] for i in range(len(text) - 1)}:
-                for number in index.title_bigrams.get(bigram, ())[:SUGGESTION_SCAN]:
-                    counts[number] = counts.get(number, 0) + 1
-            ranked = sorted(counts, key=lambda n: (-counts[n], n))
-            numbers += [n for n in ranked if n not in numbers][: limit - len(numbers)]
-        return numbers
+        """The nearest documents that share at least one specific term with the question (see
+        ``specific_terms``)."""
+        numbers = nearest_documents(index, result, self.settings.max_suggestions)
+        terms = specific_terms(index, result, self.settings)
+        return [n for n in numbers if shared_terms(index, n, terms)]
+
+
+def coverage_of(
+    index: MatchIndex, result: MatchResult, number: int, settings: MatchingSettings
+) -> tuple[list[str], list[str]]:
+    """The question's specific terms (as typed; see ``specific_terms``) that document
+    ``number`` says in its title or excerpt, and the topics it asks about that it does not.
+
+    One sentence answers many questions ("潞州区的老旧小区还改不改？鹿家庄的市场招不招人？" gets
+    the sentence about 鹿家庄's market, which says nothing of 老旧小区), so the answer names what
+    it does not cover. To be named as not covered, a term must be typed as the knowledge writes
+    it (no repaired typo), and be the topic of another entry (in its keyword rules and its
+    title) that this document neither says nor names in its own rules: words a sentence says
+    in passing (去年, 下雨) or that the clerk tied to this entry are no topic it leaves out.
+    """
+    text = _said_text(index, number)
+    said_terms = {index.canonical.get(w, w) for w in text_words(text, index.segmenter)}
+    own_rules = {word for rule in index.rules[number] for word in rule.required}
+    wanted = specific_terms(index, result, settings)
+    covers: list[str] = []
+    not_covered: list[str] = []
+    # Longest first: 老旧小区 stands for itself and for 小区 inside it.
+    hits = sorted(result.hits, key=lambda h: h.end - h.start, reverse=True)
+    taken: list[tuple[int, int]] = []
+    for hit in hits:
+        if hit.canonical not in wanted or any(s <= hit.start and hit.end <= e for s, e in taken):
+            continue
+        taken.append((hit.start, hit.end))
+        word = result.normalized[hit.start : hit.end]
+        if hit.canonical in said_terms or _mostly_in(word, text):
+            shown = hit.canonical if hit.canonical in text else word
+            if not any(shown in other for other in covers):  # 小区 inside 老旧小区
+                covers.append(shown)
+        elif (
+            hit.kind in ("exact", "synonym")
+            and hit.canonical not in own_rules
+            and word not in not_covered
+            and _titled_elsewhere(index, hit.canonical, word, number)
+        ):
+            not_covered.append(word)
+    return covers, not_covered
+
+
+def _said_text(index: MatchIndex, number: int) -> str:
+    """What a resident reads of document ``number``: its title and excerpt, normalised."""
+    document = index.documents[number]
+    return normalize(f"{document.title}\n{document.excerpt}")
+
+
+def _mostly_in(word: str, text: str) -> bool:
+    """True when ``text`` holds ``word`` or at least half of its character pairs (中药材产业园
+    in 中药材特色专业镇与古郊乡产业园): a text saying most of a word is not said to leave it out."""
+    if word in text:
+        return True
+    pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+    return bool(pairs) and 2 * sum(pair in text for pair in pairs) >= len(pairs)
+
+
+def _titled_elsewhere(index: MatchIndex, canonical: str, word: str, number: int) -> bool:
+    """True when another entry with a keyword rule for ``canonical`` names it in its title:
+    a topic of the knowledge, not a word said in passing."""
+    return any(
+        n != number and (canonical in index.titles[n] or word in index.titles[n])
+        for n in index.term_entries.get(canonical, ())
+    )
+
+
+def region_label(knowledge: Knowledge, name: str) -> str:
+    """A region as residents read it: its name, or 某县（原文未写县名）when the source does not
+    name it (``anonymous`` in regions.toml)."""
+    region = knowledge.regions.get(name)
+    return messages.ANONYMOUS_REGION if region is not None and region.anonymous else name
+
+
+def resident_regions(knowledge: Knowledge) -> list[list[str]]:
+    """The regions residents live in, grouped by city (the city first, then its counties and
+    districts in file order), the city with the most entries first; anonymous ones left out."""
+    regions = knowledge.regions
+    named = [r for r in regions.values() if not r.anonymous]
+
+    def city_of(name: str) -> str:
+        seen = {name}
+        while (parent := regions[name].parent) in regions and parent not in seen:
+            seen.add(parent)
+            name = parent
+        return name
+
+    groups: dict[str, list[str]] = {}
+    for region in named:
+        groups.setdefault(city_of(region.name), []).append(region.name)
+    entries: dict[str, int] = dict.fromkeys(groups, 0)
+    for entry in knowledge.entries:
+        if entry.region in regions and city_of(entry.region) in entries:
+            entries[city_of(entry.region)] += 1
+    for city, names in groups.items():
+        # The city itself leads its group (it may be written after its counties).
+        names.sort(key=lambda name: name != city)
+    return [groups[city] for city in sorted(groups, key=lambda c: -entries[c])]
+
+
+def nearest_documents(index: MatchIndex, result: MatchResult, limit: int) -> list[int]:
+    """Up to ``limit`` documents nearest an unanswered question, whatever they share with it:
+    the best candidates, then titles sharing the most character pairs with the question."""
+    numbers = [c.entry_number for c in result.candidates[:limit]]
+    if len(numbers) < limit:
+        text = result.normalized.replace(" ", "")
+        counts: dict[int, int] = {}
+        for bigram in {text[i : i + 2] for i in range(len(text) - 1)}:
+            for number in index.title_bigrams.get(bigram, ())[:SUGGESTION_SCAN]:
+                counts[number] = counts.get(number, 0) + 1
+        ranked = sorted(counts, key=lambda n: (-counts[n], n))
+        numbers += [n for n in ranked if n not in numbers][: limit - len(numbers)]
+    return numbers
+
+
+def specific_terms(index: MatchIndex, result: MatchResult, settings: MatchingSettings) -> set[str]:
+    """The question's terms that can make a suggestion near.
+
+    A term counts when it stands for a specific word of the question (``specific_words``: not
+    its framing, a detail it asks for or everyday language), is not part of a longer word the
+    knowledge does not know (社保 in 社保卡), and is not generic in the knowledge
+    (``MatchIndex.generic``: 补贴, 免费, a region name …).
+    """
+    words = specific_words(index, result.normalized, settings)
+    return {
+        hit.canonical
+        for hit in result.hits
+        if hit.canonical not in index.generic
+        and not hit.inside_word
+        and hit.end - hit.start >= 2
+        # A word is stood for by a term covering more than half of it (as in content coverage).
+        and any(2 * (min(e, hit.end) - max(s, hit.start)) > e - s for s, e, _ in words)
+    }
+
+
+def shared_terms(index: MatchIndex, number: int, terms: set[str]) -> set[str]:
+    """Which of ``terms`` document ``number`` says (in its title or excerpt, a passage in its
+    text) or names in a keyword rule whose words ``terms`` all hold.
+
+    Example questions do not count: they say how residents ask (多久, 找谁, 哪家), and sharing
+    such a word says nothing about the measure.
+    """
+    document = index.documents[number]
+    words = text_words(f"{document.title}\n{document.excerpt}", index.segmenter)
+    said = {index.canonical.get(word, word) for word in words}
+    ruled = {
+        word for rule in index.rules[number] if rule.required_set <= terms for word in rule.required
+    }
+    return terms & (said | ruled)

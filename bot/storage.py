@@ -26,7 +26,7 @@ from bot.normalize import normalize
 from bot.privacy import hash_user, mask_personal
 
 logger = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RETRY_AFTER_SECONDS = 30.0
 SALT_FILE = "hash_salt"
 SALT_ENV = "BOT_HASH_SALT"
@@ -264,7 +264,8 @@ class Store:
     def record_feedback(
         self, user_id: int | str, entry_id: str, helpful: bool, query_id: int | None
     ) -> bool:
-        """Store one 👍 / 👎 on the person's own stored question; False when not stored.
+        """Store the person's 👍 / 👎 on an answer to their own stored question; a second vote
+        on the same answer replaces the first. False when not stored.
 
         Anyone in a group can press the buttons under an answer, and callback data can be forged:
         feedback on a question that does not exist or that someone else asked is ignored.
@@ -285,7 +286,13 @@ class Store:
             if asker is None or asker[0] != key:
                 logger.info("feedback on a question that is not the sender's: ignored")
                 return False
-            db.table("feedback").insert(row)
+            db.execute(
+                "INSERT INTO feedback (time, user_hash, query_id, entry_id, helpful) "
+                "VALUES (:time, :user_hash, :query_id, :entry_id, :helpful) "
+                "ON CONFLICT (user_hash, query_id, entry_id) "
+                "DO UPDATE SET helpful = excluded.helpful, time = excluded.time",
+                row,
+            )
             return True
 
         return self._safely("insert into feedback", work, False)
@@ -512,7 +519,17 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1]
+def _one_vote_v2(db: sqlite_utils.Database) -> None:
+    """One vote per person per answer: keep each one's latest, and let the database refuse a
+    second row (a second press updates the first)."""
+    db.execute(
+        "DELETE FROM feedback WHERE id NOT IN (SELECT MAX(id) FROM feedback "
+        "GROUP BY user_hash, query_id, entry_id)"
+    )
+    db.table("feedback").create_index(["user_hash", "query_id", "entry_id"], unique=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1, _one_vote_v2]
 
 
 def open_store(path: Path, *, salt: str = "", retention_days: int = 180) -> Store | None:

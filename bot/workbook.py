@@ -31,6 +31,7 @@ SHEET_SYNONYMS = "同义词"
 SHEET_REGIONS = "地区"
 SHEET_UNANSWERED = "未回答"
 LIST_SEPARATOR = "\n"  # one list item per line inside a cell
+FLAG_YES, FLAG_NO = "是", "否"  # a yes/no cell; empty is 否
 HEADER_ROW = 1  # data rows start on the next one
 
 
@@ -39,7 +40,7 @@ class Column:
     """One column: its header, the model field it holds, its width in characters.
 
     ``is_list``: one item per line. ``optional``: an empty cell means the field is not set (None)
-    rather than empty text.
+    rather than empty text. ``is_flag``: a yes/no field, 是 or empty (否).
     """
 
     header: str
@@ -47,6 +48,7 @@ class Column:
     width: int
     is_list: bool = False
     optional: bool = False
+    is_flag: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ REGIONS = SheetLayout(
         Column("名称", "name", 20),
         Column("上级", "parent", 16, optional=True),
         Column("简称", "aliases", 20, is_list=True),
+        Column("原文未写名称", "anonymous", 14, is_flag=True),
     ),
 )
 UNANSWERED = SheetLayout(
@@ -136,6 +139,8 @@ def cell_value(item: Any, column: Column) -> str | int:
         return ""
     if column.is_list:
         return join_list(value)
+    if column.is_flag:
+        return FLAG_YES if value else ""
     return value if isinstance(value, int) else str(value)
 
 

@@ -64,6 +64,7 @@ from handlers.storewatch import WATCH_INTERVAL, watch_store
 
 logger = logging.getLogger(__name__)
 FLOOD = "flood_guard"
+FLOOD_TAPS = "flood_guard_taps"
 PURGE_INTERVAL = 24 * 60 * 60  # seconds
 
 
@@ -108,6 +109,9 @@ def build_application(
     application.bot_data[STORE] = store
     application.bot_data[FLOOD] = FloodGuard(
         config.telegram.flood_max_messages, config.telegram.flood_window_seconds
+    )
+    application.bot_data[FLOOD_TAPS] = FloodGuard(
+        config.telegram.flood_max_taps, config.telegram.flood_window_seconds
     )
 
     application.add_handler(TypeHandler(Update, flood_control), group=-1)
@@ -171,6 +175,8 @@ async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """More than the allowed messages a minute: one polite slow-down, then silence, no matching.
 
     Only updates addressed to the bot count; group chatter passes uncounted (and unanswered).
+    Button taps are counted apart, against their own higher limit, and a tap over it is still
+    answered (with the slow-down as a toast): an unanswered tap keeps spinning on the phone.
     """
     user = update.effective_user
     if user is None:
@@ -178,15 +184,15 @@ async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         raise ApplicationHandlerStop
     if not addressed_to_bot(update, context.bot):
         return
-    guard: FloodGuard = context.bot_data[FLOOD]
+    tap = update.callback_query
+    guard: FloodGuard = context.bot_data[FLOOD_TAPS if tap is not None else FLOOD]
     verdict = guard.check(user.id, time.monotonic())
     if verdict is Verdict.ALLOW:
         return
-    if verdict is Verdict.WARN:
-        if update.callback_query is not None:
-            await update.callback_query.answer(messages.SLOW_DOWN)
-        elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, messages.SLOW_DOWN)
+    if tap is not None:
+        await tap.answer(messages.SLOW_DOWN)
+    elif verdict is Verdict.WARN and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, messages.SLOW_DOWN)
     raise ApplicationHandlerStop
 
 

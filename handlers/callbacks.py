@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from bot.loader import Knowledge
+from bot.service import resident_regions
 
 MAX_CALLBACK_BYTES = 64
+# Further answers (or suggestions) a button carries: "m:" + 3 × 9 + a query id stays in 64 bytes.
+MAX_MORE = 3
 
 
 def short_key(text: str) -> str:
@@ -21,24 +25,60 @@ def short_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Action:
-    """A decoded button: ``kind`` is category, page, entry, more, feedback, region,
-    reload_confirm, reload_cancel, change_confirm or change_cancel."""
+    """A decoded button: ``kind`` is category, page, entry, more, answer, feedback, thanks,
+    source, menu, miss, region, reload_confirm, reload_cancel, change_confirm or change_cancel.
+
+    Buttons under an answer carry the answer (its entry ``keys[0]``, its further answers
+    ``more`` and the stored question ``query_id``), so a tap can redraw its keyboard; listings
+    of a category carry their ``origin``: None for the /start menu, else the keys of the
+    suggestions of the unanswered question they were opened from (maybe none).
+    """
 
     kind: str
     keys: tuple[str, ...] = ()
     page: int = 0
     helpful: bool = False
     query_id: int | None = None
+    more: tuple[str, ...] = ()
+    origin: tuple[str, ...] | None = None
+    owner: int | None = None  # the only user whose tap a prompt takes (None: anyone's)
+
+
+def _keys(entry_ids: list[str] | tuple[str, ...]) -> str:
+    return ",".join(short_key(i) for i in entry_ids[:MAX_MORE]) or "-"
+
+
+def _answer_ref(entry_id: str, more: list[str] | tuple[str, ...], query_id: int | None) -> str:
+    """An answer in callback data: entry key, further answers' keys, stored question id."""
+    return f"{short_key(entry_id)}:{_keys(more)}:{'-' if query_id is None else f'{query_id:x}'}"
+
+
+def _origin(suggestions: list[str] | tuple[str, ...] | None) -> str:
+    if suggestions is None:
+        return "-"
+    return ",".join(short_key(i) for i in suggestions[:MAX_MORE]) or "0"
 
 
 def category_data(category: str) -> str:
-    """Open a category (its first page, as a new message)."""
+    """Open a category from the /start menu (its first page)."""
     return f"c:{short_key(category)}"
 
 
-def page_data(category: str, page: int) -> str:
-    """Turn a category listing to ``page`` (editing the listing in place)."""
-    return f"p:{short_key(category)}:{page}"
+def page_data(category: str, page: int, origin: list[str] | None = None) -> str:
+    """Show ``page`` of a category listing; ``origin`` as in ``menu_data``."""
+    data = f"p:{short_key(category)}:{page}"
+    return data if origin is None else f"{data}:{_origin(origin)}"
+
+
+def menu_data(origin: list[str] | None) -> str:
+    """The categories, from the /start menu (None) or from an unanswered question whose
+    suggestions were ``origin`` (a list, maybe empty: 返回 redraws them)."""
+    return f"k:{_origin(origin)}"
+
+
+def miss_data(suggestions: list[str]) -> str:
+    """Back to the buttons of an unanswered question: its suggestions and the categories."""
+    return f"b:{_origin(suggestions)}"
 
 
 def entry_data(entry_id: str) -> str:
@@ -46,20 +86,37 @@ def entry_data(entry_id: str) -> str:
     return f"e:{short_key(entry_id)}"
 
 
-def more_data(entry_ids: list[str]) -> str:
-    """List further answers (at most five keys: 2 + 5 × 9 bytes)."""
-    return "m:" + ",".join(short_key(i) for i in entry_ids[:5])
+def more_data(entry_id: str, more: list[str], query_id: int | None = None) -> str:
+    """List the further answers under the answer ``entry_id`` (in place of its buttons)."""
+    return f"m:{_answer_ref(entry_id, more, query_id)}"
 
 
-def feedback_data(entry_id: str, helpful: bool, query_id: int | None = None) -> str:
+def answer_data(entry_id: str, more: list[str], query_id: int | None = None) -> str:
+    """Back to the buttons of the answer ``entry_id``."""
+    return f"a:{_answer_ref(entry_id, more, query_id)}"
+
+
+def feedback_data(
+    entry_id: str, helpful: bool, query_id: int | None = None, more: list[str] | None = None
+) -> str:
     """Record 👍 or 👎 for an answer (and the stored question it answered, if any)."""
-    data = f"f:{'1' if helpful else '0'}:{short_key(entry_id)}"
-    return f"{data}:{query_id:x}" if query_id is not None else data
+    return f"f:{'1' if helpful else '0'}:{_answer_ref(entry_id, more or [], query_id)}"
 
 
-def region_data(region: str | None) -> str:
-    """Choose a region, or with None no region."""
-    return f"r:{short_key(region)}" if region else "r:-"
+def thanks_data() -> str:
+    """The thank-you that replaces the vote buttons: a tap only says thanks again."""
+    return "n"
+
+
+def source_data(entry_id: str) -> str:
+    """Show the full source (publisher, title, date) of an answer."""
+    return f"s:{short_key(entry_id)}"
+
+
+def region_data(region: str | None, owner: int | None = None) -> str:
+    """Choose a region, or with None no region; with ``owner`` only that user's tap counts."""
+    data = f"r:{short_key(region)}" if region else "r:-"
+    return data if owner is None else f"{data}:{owner:x}"
 
 
 def reload_data(key: str, confirm: bool) -> str:
@@ -78,30 +135,80 @@ def parse(data: str | None) -> Action | None:
         return None
     parts = data.split(":")
     kind = parts[0]
+    if kind == "n" and len(parts) == 1:
+        return Action("thanks")
     if kind == "c" and len(parts) == 2 and _is_key(parts[1]):
         return Action("category", (parts[1],))
-    if kind == "p" and len(parts) == 3 and _is_key(parts[1]) and _is_number(parts[2]):
-        return Action("page", (parts[1],), page=min(int(parts[2]), 10_000))
-    if kind == "e" and len(parts) == 2 and _is_key(parts[1]):
-        return Action("entry", (parts[1],))
+    if kind == "p" and len(parts) in (3, 4) and _is_key(parts[1]) and _is_number(parts[2]):
+        origin = _parse_origin(parts[3]) if len(parts) == 4 else None
+        if len(parts) == 4 and origin is None:
+            return None
+        return Action("page", (parts[1],), page=min(int(parts[2]), 10_000), origin=origin)
+    if kind in ("k", "b") and len(parts) == 2:
+        origin = _parse_origin(parts[1])
+        # "-" (the /start menu) has nothing to go back to: a 返回 to it is forged.
+        if origin is None and (parts[1] != "-" or kind == "b"):
+            return None
+        return Action("menu" if kind == "k" else "miss", origin=origin)
+    if kind in ("e", "s") and len(parts) == 2 and _is_key(parts[1]):
+        return Action("entry" if kind == "e" else "source", (parts[1],))
     if kind == "m" and len(parts) == 2:
-        keys = tuple(parts[1].split(","))
+        keys = tuple(parts[1].split(","))  # the buttons of an older version: keys only
         if 0 < len(keys) <= 5 and all(_is_key(k) for k in keys):
-            return Action("more", keys)
-    if kind == "f" and len(parts) in (3, 4) and parts[1] in ("0", "1") and _is_key(parts[2]):
+            return Action("more", more=keys)
+    if kind in ("m", "a") and len(parts) == 4:
+        answer = _parse_answer(parts[1:])
+        return None if answer is None else Action("more" if kind == "m" else "answer", **answer)
+    if kind == "f" and len(parts) in (3, 4, 5) and parts[1] in ("0", "1"):
+        helpful = parts[1] == "1"
+        if len(parts) == 5:
+            answer = _parse_answer(parts[2:])
+            return None if answer is None else Action("feedback", helpful=helpful, **answer)
+        if not _is_key(parts[2]):
+            return None
         query_id = None
         if len(parts) == 4:
-            if not (0 < len(parts[3]) <= 12 and all(c in "0123456789abcdef" for c in parts[3])):
+            if not _is_hex(parts[3]):
                 return None
             query_id = int(parts[3], 16)
-        return Action("feedback", (parts[2],), helpful=parts[1] == "1", query_id=query_id)
+        return Action("feedback", (parts[2],), helpful=helpful, query_id=query_id)
     if kind == "u" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
         return Action("reload_confirm" if parts[1] == "1" else "reload_cancel", (parts[2],))
     if kind == "k" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
         return Action("change_confirm" if parts[1] == "1" else "change_cancel", (parts[2],))
-    if kind == "r" and len(parts) == 2 and (parts[1] == "-" or _is_key(parts[1])):
-        return Action("region", () if parts[1] == "-" else (parts[1],))
+    if kind == "r" and len(parts) in (2, 3) and (parts[1] == "-" or _is_key(parts[1])):
+        owner = None
+        if len(parts) == 3:
+            if not _is_hex(parts[2]):
+                return None
+            owner = int(parts[2], 16)
+        return Action("region", () if parts[1] == "-" else (parts[1],), owner=owner)
     return None
+
+
+def _parse_answer(parts: list[str]) -> dict[str, Any] | None:
+    """Entry key, further keys ("-" for none) and query id ("-" for none), or None."""
+    entry, more, query = parts
+    keys = () if more == "-" else tuple(more.split(","))
+    if not _is_key(entry) or len(keys) > MAX_MORE or not all(_is_key(k) for k in keys):
+        return None
+    if query != "-" and not _is_hex(query):
+        return None
+    return {"keys": (entry,), "more": keys, "query_id": None if query == "-" else int(query, 16)}
+
+
+def _parse_origin(text: str) -> tuple[str, ...] | None:
+    """The keys of an origin ("0": none), or None for "-" (the /start menu) or junk."""
+    if text == "0":
+        return ()
+    keys = tuple(text.split(","))
+    if len(keys) > MAX_MORE or not all(_is_key(k) for k in keys):
+        return None
+    return keys
+
+
+def _is_hex(text: str) -> bool:
+    return 0 < len(text) <= 16 and all(c in "0123456789abcdef" for c in text)
 
 
 def _is_number(text: str) -> bool:
@@ -121,8 +228,9 @@ class KeyDirectory:
         ids = [entry.id for entry in knowledge.entries] + [p.id for p in knowledge.passages]
         self.entries = {short_key(document_id): document_id for document_id in ids}
         self.categories = {short_key(name): name for name in knowledge.categories()}
-        used = dict.fromkeys(entry.region for entry in knowledge.entries)
-        self.regions = {short_key(name): name for name in used}
+        # The regions residents live in, grouped by city: what /region offers.
+        self.region_groups = resident_regions(knowledge)
+        self.regions = {short_key(n): n for group in self.region_groups for n in group}
         self.titles_by_category: dict[str, list[tuple[str, str]]] = {}
         for entry in knowledge.entries:
             self.titles_by_category.setdefault(entry.category, []).append((entry.id, entry.title))

@@ -69,3 +69,15 @@ async def edit_under_button(
     except BadRequest as exc:
         if "message is not modified" not in exc.message.lower():
             raise
+
+
+async def edit_keyboard_under_button(query: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
+    """Replace the buttons of the tapped message, keeping its text (a listing in place, with
+    返回); a tap that would change nothing is no error. A message too old to reach is left."""
+    if query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest as exc:
+        if "message is not modified" not in exc.message.lower():
+            raise

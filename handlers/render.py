@@ -13,24 +13,36 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import messages
-from bot.answers import AnswerItem, display_date
+from bot.answers import AnswerItem, coverage_note, display_date, short_source
 from handlers import callbacks
 
 MAX_MESSAGE_CHARS = 4096
 ENTRIES_PER_PAGE = 8
 MAX_BUTTON_TEXT = 40
+MAX_ALERT_CHARS = 200
 
 
 def answer_html(item: AnswerItem) -> str:
-    """Bold title, the excerpt with the question's words highlighted, source and region."""
-    source = item.source
+    """Bold title, the excerpt with the question's words highlighted, a short source line
+    (publisher · date: the full title is behind 来源详情) and the region."""
+    note = coverage_note(item)
     return (
         f"<b>{html.escape(item.title)}</b>\n\n"
-        f"{highlight(item.excerpt, item.highlights)}\n\n"
-        f"{messages.SOURCE_LABEL}：{html.escape(source.publisher)}"
-        f"《{html.escape(source.title)}》，{html.escape(display_date(source.date))}\n"
-        f"{messages.REGION_LABEL}：{html.escape(item.region)}"
+        f"{highlight(item.excerpt, item.highlights)}\n"
+        f"{html.escape(note) + chr(10) if note else ''}\n"
+        f"{messages.SOURCE_LABEL}：{html.escape(short_source(item.source))}\n"
+        f"{messages.REGION_LABEL}：{html.escape(item.region_label or item.region)}"
     )
+
+
+def source_details(item: AnswerItem) -> str:
+    """The full source of an answer, for the 来源详情 alert (plain text, at most 200
+    characters: Telegram's limit for a callback answer)."""
+    source = item.source
+    text = messages.SOURCE_DETAILS.format(
+        publisher=source.publisher, title=source.title, date=display_date(source.date)
+    )
+    return text if len(text) <= MAX_ALERT_CHARS else text[: MAX_ALERT_CHARS - 1] + "…"
 
 
 def highlight(text: str, words: Sequence[str]) -> str:
@@ -104,38 +116,101 @@ def button(text: str, data: str) -> InlineKeyboardButton:
 
 
 def answer_keyboard(
-    item: AnswerItem, more: list[AnswerItem], query_id: int | None = None
+    entry_id: str,
+    more: Sequence[str] = (),
+    query_id: int | None = None,
+    *,
+    vote: bool | None = None,
 ) -> InlineKeyboardMarkup:
-    """更多相关 (N) when there are further answers, and 👍 / 👎."""
-    rows = []
+    """更多相关 (N) when there are further answers and 来源详情, then 👍 / 👎, or after a 👍
+    the thank-you and the other vote."""
+    more = list(more)[: callbacks.MAX_MORE]
+    first = []
     if more:
-        rows.append(
-            [
-                button(
-                    messages.MORE_BUTTON.format(count=len(more)),
-                    callbacks.more_data([m.id for m in more]),
-                )
-            ]
-        )
+        label = messages.MORE_BUTTON.format(count=len(more))
+        first.append(button(label, callbacks.more_data(entry_id, more, query_id)))
+    first.append(button(messages.SOURCE_BUTTON, callbacks.source_data(entry_id)))
+    if vote is None:
+        votes = [
+            button(
+                messages.HELPFUL_BUTTON, callbacks.feedback_data(entry_id, True, query_id, more)
+            ),
+            button(
+                messages.UNHELPFUL_BUTTON, callbacks.feedback_data(entry_id, False, query_id, more)
+            ),
+        ]
+    else:
+        votes = [
+            button(messages.VOTED_HELPFUL, callbacks.thanks_data()),
+            button(
+                messages.CHANGE_TO_UNHELPFUL,
+                callbacks.feedback_data(entry_id, False, query_id, more),
+            ),
+        ]
+    return InlineKeyboardMarkup([first, votes])
+
+
+def unhelpful_keyboard(
+    entry_id: str, more: Sequence[tuple[str, str]], query_id: int | None = None
+) -> InlineKeyboardMarkup:
+    """After a 👎: the next related answers (at most two), the categories, the thank-you and
+    the other vote — three rows at most."""
+    ids = [i for i, _ in more][: callbacks.MAX_MORE]
+    rows = [[button(title, callbacks.entry_data(i))] for i, title in more[:2]]
+    rows.append([button(messages.CATEGORIES_BUTTON, callbacks.menu_data(None))])
     rows.append(
         [
-            button(messages.HELPFUL_BUTTON, callbacks.feedback_data(item.id, True, query_id)),
-            button(messages.UNHELPFUL_BUTTON, callbacks.feedback_data(item.id, False, query_id)),
+            button(messages.VOTED_UNHELPFUL, callbacks.thanks_data()),
+            button(
+                messages.CHANGE_TO_HELPFUL, callbacks.feedback_data(entry_id, True, query_id, ids)
+            ),
         ]
     )
+    if len(rows) > 3:
+        # Two answers, the categories and the votes: the categories share the votes' row.
+        categories = rows.pop(-2)
+        rows[-1] = categories + rows[-1][1:]
     return InlineKeyboardMarkup(rows)
 
 
-def categories_keyboard(categories: Sequence[str]) -> InlineKeyboardMarkup:
-    """Every category as a button, two per row."""
-    return _categories_keyboard(tuple(categories))
+def more_keyboard(
+    entry_id: str, more: Sequence[tuple[str, str]], query_id: int | None = None
+) -> InlineKeyboardMarkup:
+    """The further answers in place of an answer's buttons, and 返回 to them."""
+    rows = [[button(title, callbacks.entry_data(i))] for i, title in more]
+    back = callbacks.answer_data(entry_id, [i for i, _ in more], query_id)
+    return InlineKeyboardMarkup([*rows, [button(messages.BACK_BUTTON, back)]])
 
 
-@functools.lru_cache(maxsize=8)
-def _categories_keyboard(categories: tuple[str, ...]) -> InlineKeyboardMarkup:
-    # Built for every answer otherwise; Telegram objects are immutable, so one can be shared.
-    buttons = [button(name, callbacks.category_data(name)) for name in categories]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+def miss_keyboard(suggestions: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """Under an unanswered question: at most two suggested titles, then the categories."""
+    shown = list(suggestions)[:2]
+    rows = [[button(title, callbacks.entry_data(i))] for i, title in shown]
+    menu = callbacks.menu_data([i for i, _ in shown])
+    return InlineKeyboardMarkup([*rows, [button(messages.CATEGORIES_BUTTON, menu)]])
+
+
+def categories_keyboard(
+    categories: Sequence[str], origin: Sequence[str] | None = None
+) -> InlineKeyboardMarkup:
+    """Every category as a button, three per row; opened from an unanswered question (its
+    suggestions ``origin``), a 返回 to its buttons."""
+    return _categories_keyboard(tuple(categories), None if origin is None else tuple(origin))
+
+
+@functools.lru_cache(maxsize=64)
+def _categories_keyboard(
+    categories: tuple[str, ...], origin: tuple[str, ...] | None
+) -> InlineKeyboardMarkup:
+    # Built for every /start otherwise; Telegram objects are immutable, so one can be shared.
+    if origin is None:
+        buttons = [button(name, callbacks.category_data(name)) for name in categories]
+    else:
+        buttons = [button(name, callbacks.page_data(name, 0, list(origin))) for name in categories]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    if origin is not None:
+        rows.append([button(messages.BACK_BUTTON, callbacks.miss_data(list(origin)))])
+    return InlineKeyboardMarkup(rows)
 
 
 def entries_keyboard(
@@ -147,23 +222,36 @@ def entries_keyboard(
 
 
 def category_page(
-    category: str, titled_ids: Sequence[tuple[str, str]], page: int
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The text and buttons of one page of a category's entry titles."""
+    category: str,
+    titled_ids: Sequence[tuple[str, str]],
+    page: int,
+    origin: Sequence[str] | None = None,
+) -> InlineKeyboardMarkup:
+    """One page of a category's entry titles, in place of the categories: « 上一页, 返回 to
+    the categories (with the page number), 下一页 »."""
     pages = max(1, -(-len(titled_ids) // ENTRIES_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = titled_ids[page * ENTRIES_PER_PAGE : (page + 1) * ENTRIES_PER_PAGE]
+    kept = None if origin is None else list(origin)
     navigation = []
     if page > 0:
-        navigation.append(button(messages.PREVIOUS_PAGE, callbacks.page_data(category, page - 1)))
+        previous = callbacks.page_data(category, page - 1, kept)
+        navigation.append(button(messages.PREVIOUS_PAGE, previous))
+    back = messages.PAGE_BACK_BUTTON.format(page=page + 1, pages=pages)
+    navigation.append(button(back, callbacks.menu_data(kept)))
     if page < pages - 1:
-        navigation.append(button(messages.NEXT_PAGE, callbacks.page_data(category, page + 1)))
-    text = messages.CATEGORY_PAGE.format(category=html.escape(category), page=page + 1, pages=pages)
-    return text, entries_keyboard(shown, [navigation] if navigation else [])
+        navigation.append(button(messages.NEXT_PAGE, callbacks.page_data(category, page + 1, kept)))
+    return entries_keyboard(shown, [navigation])
 
 
-def regions_keyboard(regions: Sequence[str]) -> InlineKeyboardMarkup:
-    """Every region of the knowledge base, two per row, then "no region"."""
-    buttons = [button(name, callbacks.region_data(name)) for name in regions]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    return InlineKeyboardMarkup([*rows, [button(messages.REGION_ANY, callbacks.region_data(None))]])
+def regions_keyboard(
+    groups: Sequence[Sequence[str]], owner: int | None = None
+) -> InlineKeyboardMarkup:
+    """The regions residents live in, each city's group on its own rows (the city first,
+    three per row), then "no region"; with ``owner``, only that user's tap counts."""
+    rows = []
+    for group in groups:
+        buttons = [button(name, callbacks.region_data(name, owner)) for name in group]
+        rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    any_region = button(messages.REGION_ANY, callbacks.region_data(None, owner))
+    return InlineKeyboardMarkup([*rows, [any_region]])

@@ -9,17 +9,25 @@ import logging
 import time
 from collections.abc import AsyncIterator
 
-from telegram import Bot, Message, Update
+from telegram import Bot, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import messages
 from bot.answers import Answer, AnswerItem
+from bot.service import KnowledgeService
 from bot.storage import QueryRecord
 from handlers import callbacks, render
 from handlers.admin import reload_decision
-from handlers.common import config_of, edit_under_button, keys_of, service_of, store_of
+from handlers.common import (
+    config_of,
+    edit_keyboard_under_button,
+    edit_under_button,
+    keys_of,
+    service_of,
+    store_of,
+)
 from handlers.knowledge import change_decision
 
 logger = logging.getLogger(__name__)
@@ -78,12 +86,17 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Let a resident choose their city/county/district from the regions the knowledge covers."""
-    if update.effective_message is None:
+    """Let a resident choose the city, county or district they live in; in a group the prompt
+    replies to the command and takes only the sender's tap."""
+    message = update.effective_message
+    if message is None:
         return
-    regions = list(keys_of(context).regions.values())
-    await update.effective_message.reply_text(
-        messages.REGION_PROMPT, reply_markup=render.regions_keyboard(regions)
+    group = message.chat.type != ChatType.PRIVATE
+    owner = update.effective_user.id if group and update.effective_user else None
+    await message.reply_text(
+        messages.REGION_PROMPT,
+        reply_markup=render.regions_keyboard(keys_of(context).region_groups, owner),
+        do_quote=group,
     )
 
 
@@ -107,8 +120,9 @@ async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A tap on an inline button: category, page, entry, more answers, feedback, region or
-    an admin's decision on a held reload."""
+    """A tap on an inline button: category, page, entry, more answers, feedback, source, region
+    or an admin's decision on a held reload or an uploaded change. Listings replace the tapped
+    message's buttons."""
     query = update.callback_query
     if query is None:
         return
@@ -118,7 +132,7 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(messages.BUTTON_EXPIRED)
         return
     if action.kind == "region":
-        await _choose_region(update, context, action.keys)
+        await _choose_region(update, context, action)
         return
     if action.kind in ("reload_confirm", "reload_cancel"):
         await reload_decision(update, context, action.keys[0], action.kind == "reload_confirm")
@@ -126,55 +140,115 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if action.kind in ("change_confirm", "change_cancel"):
         await change_decision(update, context, action.keys[0], action.kind == "change_confirm")
         return
+    if action.kind == "thanks":
+        await query.answer(messages.FEEDBACK_THANKS)
+        return
+    service = service_of(context)
+    if action.kind in ("menu", "miss"):
+        origin = None if action.origin is None else _ids(keys, action.origin)
+        if action.kind == "menu":
+            markup = render.categories_keyboard(service.categories(), origin)
+        else:
+            markup = render.miss_keyboard(_titled(service, origin or []))
+        await query.answer()
+        await edit_keyboard_under_button(query, markup)
+        return
     if action.kind in ("category", "page"):
         category = keys.categories.get(action.keys[0])
         if category is None:
             await query.answer(messages.BUTTON_EXPIRED)
             return
-        text, markup = render.category_page(
-            category, keys.titles_by_category[category], action.page
+        origin = None if action.origin is None else _ids(keys, action.origin)
+        markup = render.category_page(
+            category, keys.titles_by_category[category], action.page, origin
         )
         await query.answer()
-        if action.kind == "page" and query.message is not None:
-            await edit_under_button(query, text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        else:
-            await context.bot.send_message(
-                query.from_user.id if query.message is None else query.message.chat.id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
+        await edit_keyboard_under_button(query, markup)
+        return
+    if action.kind == "more" and not action.keys:
+        # A button of an older version: the titles, without an answer to return to.
+        titled = _titled(service, _ids(keys, action.more))
+        await query.answer()
+        await edit_keyboard_under_button(query, render.entries_keyboard(titled))
         return
     entry_ids = [keys.entries[k] for k in action.keys if k in keys.entries]
     if not entry_ids:
         await query.answer(messages.BUTTON_EXPIRED)
         return
+    entry_id, more = entry_ids[0], _ids(keys, action.more)
     if action.kind == "feedback":
-        store = store_of(context)
-        if store is not None:
-            store.record_feedback(query.from_user.id, entry_ids[0], action.helpful, action.query_id)
-        await query.answer(messages.FEEDBACK_THANKS)
+        await _vote(update, context, entry_id, more, action)
+        return
+    if action.kind == "source":
+        item = service.entry_answer(entry_id)
+        text = render.source_details(item) if item else messages.BUTTON_EXPIRED
+        await query.answer(text, show_alert=True)
         return
     await query.answer()
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    service = service_of(context)
     if action.kind == "more":
-        titled = [(i, item.title) for i in entry_ids if (item := service.entry_answer(i))]
-        await context.bot.send_message(
-            chat_id, messages.MORE_ANSWERS, reply_markup=render.entries_keyboard(titled)
+        markup = render.more_keyboard(entry_id, _titled(service, more), action.query_id)
+        await edit_keyboard_under_button(query, markup)
+        return
+    if action.kind == "answer":
+        await edit_keyboard_under_button(
+            query, render.answer_keyboard(entry_id, more, action.query_id)
         )
         return
-    item = service.entry_answer(entry_ids[0])
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    item = service.entry_answer(entry_id)
     if item is not None:
         await _send_item(context.bot, chat_id, item, [])
 
 
+def _ids(keys: callbacks.KeyDirectory, short: tuple[str, ...]) -> list[str]:
+    """The entry ids behind button keys that still exist."""
+    return [keys.entries[k] for k in short if k in keys.entries]
+
+
+def _titled(service: KnowledgeService, entry_ids: list[str]) -> list[tuple[str, str]]:
+    return [(i, item.title) for i in entry_ids if (item := service.entry_answer(i))]
+
+
+async def _vote(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    entry_id: str,
+    more: list[str],
+    action: callbacks.Action,
+) -> None:
+    """Store one vote per person and answer (a second press changes it) and put a thank-you
+    in place of the vote buttons; after a 👎, the next related answers and the categories."""
+    query = update.callback_query
+    if query is None:
+        return
+    store = store_of(context)
+    stored = store is None or store.record_feedback(
+        query.from_user.id, entry_id, action.helpful, action.query_id
+    )
+    if not stored:
+        # Someone else's answer (in a group), or no stored question: thanks, nothing changes.
+        await query.answer(messages.FEEDBACK_THANKS)
+        return
+    if action.helpful:
+        await query.answer(messages.FEEDBACK_THANKS)
+        markup = render.answer_keyboard(entry_id, more, action.query_id, vote=True)
+    else:
+        await query.answer(messages.FEEDBACK_UNHELPFUL)
+        titled = _titled(service_of(context), more)
+        markup = render.unhelpful_keyboard(entry_id, titled, action.query_id)
+    await edit_keyboard_under_button(query, markup)
+
+
 async def _choose_region(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, keys: tuple[str, ...]
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action
 ) -> None:
     query = update.callback_query
     if query is None:
         return
+    if action.owner is not None and action.owner != query.from_user.id:
+        await query.answer(messages.NOT_YOUR_PROMPT)  # a group member's tap on another's prompt
+        return
+    keys = action.keys
     region = keys_of(context).regions.get(keys[0]) if keys else None
     if keys and region is None:
         await query.answer(messages.BUTTON_EXPIRED)
@@ -193,11 +267,15 @@ async def send_answer(
     context: ContextTypes.DEFAULT_TYPE,
     query_id: int | None = None,
 ) -> None:
-    """The best answer with its buttons, or suggestions, or the honest fallback."""
-    categories = render.categories_keyboard(service_of(context).categories())
+    """The best answer with its buttons, or suggestions, or the honest fallback; in groups as
+    a reply to the question."""
+    quote = message.chat.type != ChatType.PRIVATE
     if answer.answered:
         best, *more = answer.answers
-        await _send_item(context.bot, message.chat_id, best, more, query_id, answer.missing_detail)
+        reply_to = message.message_id if quote else None
+        await _send_item(
+            context.bot, message.chat_id, best, more, query_id, answer.missing_detail, reply_to
+        )
         return
     if answer.suggestion_ids:
         titled = list(zip(answer.suggestion_ids, answer.suggestions, strict=True))
@@ -207,12 +285,13 @@ async def send_answer(
                 detail=answer.missing_detail, title=answer.suggestions[0]
             )
         await message.reply_html(
-            html.escape(text),
-            reply_markup=render.entries_keyboard(titled, categories.inline_keyboard),
+            html.escape(text), reply_markup=render.miss_keyboard(titled), do_quote=quote
         )
         return
     await message.reply_html(
-        html.escape(config_of(context).messages.no_answer), reply_markup=categories
+        html.escape(config_of(context).messages.no_answer),
+        reply_markup=render.miss_keyboard([]),
+        do_quote=quote,
     )
 
 
@@ -223,18 +302,25 @@ async def _send_item(
     more: list[AnswerItem],
     query_id: int | None = None,
     missing_detail: str | None = None,
+    reply_to: int | None = None,
 ) -> None:
     text = render.answer_html(item)
     if missing_detail:
         text += "\n\n" + html.escape(messages.PART_MISSING_DETAIL.format(detail=missing_detail))
     chunks = render.split_message(text)
+    # In a group, the (first) message of an answer replies to the question it answers.
+    replying = (
+        None if reply_to is None else ReplyParameters(reply_to, allow_sending_without_reply=True)
+    )
     for chunk in chunks[:-1]:
-        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML, reply_parameters=replying)
+        replying = None
     await bot.send_message(
         chat_id,
         chunks[-1],
         parse_mode=ParseMode.HTML,
-        reply_markup=render.answer_keyboard(item, more, query_id),
+        reply_markup=render.answer_keyboard(item.id, [m.id for m in more], query_id),
+        reply_parameters=replying,
     )
 
 

@@ -69,7 +69,7 @@ def test_batch_of_ten_thousand_lines(kb_dir: Path, tmp_path: Path) -> None:
 def test_ask_text_and_explain(kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "--knowledge", str(kb_dir), "幸福食堂"]) == 0
     text = capsys.readouterr().out
-    assert "【幸福食堂】" in text and "来源：测试日报《测试文章甲》，2024年3月5日" in text
+    assert "【幸福食堂】" in text and "来源：测试日报 · 2024年3月5日\n      《测试文章甲》" in text
     assert "地区：长治市" in text
     assert main(["ask", "--knowledge", str(kb_dir), "--explain", "长者吃饭 襄垣"]) == 0
     explained = capsys.readouterr().out

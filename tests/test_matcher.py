@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.config import MatchingSettings
 from bot.service import KnowledgeService
+from tests.conftest import write_knowledge
 
 
 def top_id(service: KnowledgeService, question: str, region: str | None = None) -> str | None:
@@ -324,3 +328,84 @@ def test_passages_of_one_news_item_are_suggested_once(tmp_path) -> None:  # type
     answer = service.ask("王莽岭")
     assert not answer.answered
     assert answer.suggestions.count("测试文章甲") == 1
+
+
+SUBSIDIES = """
+[[entries]]
+id = "pepper-subsidy"
+title = "青椒种植补贴"
+category = "农业与补偿"
+region = "长治市"
+keywords = ["青椒"]
+excerpt = "青椒种植每亩给予补贴。"
+source = "src-b"
+questions = ["青椒补贴多久能发下来"]
+
+[[entries]]
+id = "job-subsidy"
+title = "吸纳就业岗位补贴"
+category = "就业创业"
+region = "长治市"
+keywords = ["岗位补贴", "补贴"]
+excerpt = "企业吸纳就业给予岗位补贴。"
+source = "src-b"
+
+[[entries]]
+id = "renovation-subsidy"
+title = "适老化改造补贴"
+category = "养老服务"
+region = "长治市"
+keywords = ["改造补贴"]
+excerpt = "居家适老化改造给予补贴。"
+source = "src-b"
+"""
+
+
+def test_suggestions_need_a_specific_shared_word(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path, {"subsidies.toml": SUBSIDIES})
+    service = KnowledgeService(kb, MatchingSettings(cutoff=50.0, passage_cutoff=50.0))
+    # 补贴 is said by entries of three categories: generic, decided from the knowledge.
+    assert "补贴" in service.index.generic and "青椒" not in service.index.generic
+    assert "长治" in service.index.generic  # a region name
+    for question in ("高龄补贴怎么领", "明天长治天气怎么样", "护照办下来要多久"):
+        answer = service.ask(question)
+        assert not answer.answered and answer.suggestions == [], question
+    # 多久 is only in an example question (how residents ask), not in what the entry says.
+    near = service.ask("青椒补贴多少钱一亩")
+    assert near.suggestion_ids[:1] == ["pepper-subsidy"]
+    # "资料里没有写联系电话。关于「…」" only names a near topic.
+    lenient = KnowledgeService(kb, MatchingSettings(cutoff=2.0))
+    assert lenient.explain("高龄补贴电话多少").missing_detail == "联系电话"
+    far = lenient.ask("高龄补贴电话多少")
+    assert far.missing_detail is None and far.suggestions == []
+    assert lenient.ask("青椒补贴电话多少").missing_detail == "联系电话"
+
+
+UNEMPLOYMENT = """
+[[entries]]
+id = "unemployment-benefit"
+title = "失业保险金发放"
+category = "社会保险"
+region = "长治市"
+keywords = ["失业保险", "-幸福食堂"]
+excerpt = "按月发放失业保险金。"
+source = "src-b"
+"""
+
+
+def test_an_answer_names_the_topic_its_sentence_does_not_cover(tmp_path: Path) -> None:
+    from bot.render import render_answer
+    from handlers.render import answer_html
+
+    kb = write_knowledge(tmp_path, {"unemployment.toml": UNEMPLOYMENT})
+    service = KnowledgeService(kb, MatchingSettings())
+    answer = service.ask("幸福食堂扩容了吗？还有失业保险呢")
+    assert answer.answered and [a.id for a in answer.answers] == ["elderly-canteens"]
+    best = answer.answers[0]
+    assert (best.covers, best.not_covered) == (["幸福食堂", "扩容"], ["失业保险"])
+    note = "（这段原文讲的是「幸福食堂」、「扩容」，没有讲到您问的「失业保险」。）"
+    assert note in render_answer(answer, [], "") and note in answer_html(best)
+    # Words the sentence does not say but no other entry is about are not named.
+    plain = service.ask("幸福食堂明年还扩容吗").answers[0]
+    assert plain.not_covered == [] and "没有讲到" not in answer_html(plain)
+    assert "covers" not in answer.model_dump_json()  # not part of the JSON contract

@@ -59,10 +59,50 @@ def test_schema_created_and_migrated_once(tmp_path: Path) -> None:
     Store(path, salt="s").close()
     Store(path, salt="s").close()  # opening again must not migrate again
     db = sqlite3.connect(path)
-    assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    versions = db.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]  # each step once
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"queries", "feedback", "reloads", "preferences", "schema_version"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_one_vote_per_person_and_answer_a_second_press_changes_it(store: Store) -> None:
+    own = store.record_query(record("幸福食堂", True, "elderly-canteens"))
+    assert store.record_feedback(USER, "elderly-canteens", True, own)
+    assert store.record_feedback(USER, "elderly-canteens", True, own)
+    assert [r["helpful"] for r in store.rows("feedback")] == [1]
+    assert store.record_feedback(USER, "elderly-canteens", False, own)
+    assert [r["helpful"] for r in store.rows("feedback")] == [0]
+    assert store.totals(7).unhelpful == 1 and store.totals(7).helpful == 0
+    # Another answer of the same question is another vote.
+    assert store.record_feedback(USER, "jobs", True, own)
+    assert len(store.rows("feedback")) == 2
+
+
+def test_version_1_votes_are_reduced_to_the_latest_per_person(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    db.table("schema_version").create({"version": int}, pk="version")
+    storage._create_v1(db)
+    db.table("schema_version").insert({"version": 1})
+    rows = [("a", 1, "e", 1), ("a", 1, "e", 0), ("a", 1, "e", 1), ("b", 1, "e", 0)]
+    for user_hash, query_id, entry_id, helpful in rows:
+        db.table("feedback").insert(
+            {
+                "time": "2026-11-01T09:00:00+00:00",
+                "user_hash": user_hash,
+                "query_id": query_id,
+                "entry_id": entry_id,
+                "helpful": helpful,
+            }
+        )
+    db.close()
+    Store(path, salt="s").close()
+    migrated = sqlite3.connect(path)
+    kept = migrated.execute("SELECT user_hash, helpful FROM feedback ORDER BY user_hash")
+    assert kept.fetchall() == [("a", 1), ("b", 0)]
+    versions = migrated.execute("SELECT version FROM schema_version ORDER BY version")
+    assert versions.fetchall() == [(1,), (2,)]
 
 
 def test_a_migration_failing_halfway_leaves_nothing_behind(

@@ -24,7 +24,7 @@ from handlers import callbacks
 from handlers.app import build_application
 from handlers.render import split_message
 from handlers.storewatch import watch_store
-from tests.conftest import ELDERLY, JOBS, write_knowledge
+from tests.conftest import ELDERLY, JOBS, REGIONS, write_knowledge
 from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
 
 ADMIN = 42
@@ -103,24 +103,34 @@ async def test_question_gets_answer_with_source_and_buttons(bot: Harness) -> Non
     text = sent["text"]
     assert text.startswith("<b>幸福食堂</b>")
     assert "<b>幸福食堂</b>与<b>配餐点</b>" in text  # the question's words are highlighted
-    assert "来源：测试日报《测试文章甲》，2024年3月5日" in text and "地区：长治市" in text
+    # A short source line; the full title is behind 来源详情.
+    assert "来源：测试日报 · 2024年3月5日\n地区：长治市" in text and "《" not in text
     buttons = bot.buttons(sent)
     assert ("👍 有用", callbacks.feedback_data("elderly-canteens", True)) in buttons
     assert all(len(data.encode()) <= 64 for _, data in buttons)
+    await bot.tap(dict(buttons)["来源详情"])
+    alert = api.sent("answerCallbackQuery")[-1]
+    assert alert["text"] == "测试日报\n《测试文章甲》\n2024年3月5日" and alert["show_alert"]
+    assert len(api.sent()) == 1  # nothing else sent
 
 
-async def test_more_answers_button_and_feedback(bot: Harness) -> None:
+async def test_more_answers_edit_the_buttons_in_place_with_back(bot: Harness) -> None:
     api = await bot.send("就业岗位")
-    more = [b for b in bot.buttons(api.sent()[0]) if b[0].startswith("更多相关")]
+    answer = api.sent()[0]
+    more = [b for b in bot.buttons(answer) if b[0].startswith("更多相关")]
     assert more and more[0][0] == "更多相关 (1)"
-    await bot.tap(more[0][1])
-    listing = api.sent()[-1]
-    assert listing["text"] == "和您的问题相关的还有："
-    ((title, data),) = bot.buttons(listing)
-    await bot.tap(data)
-    assert title in api.sent()[-1]["text"]
-    await bot.tap(callbacks.feedback_data("jobs-luzhou", False))
-    assert api.sent("answerCallbackQuery")[-1]["text"] == "谢谢您的反馈！"
+    for _ in range(3):  # pressed three times: the same buttons, no new message
+        await bot.tap(more[0][1])
+    assert len(api.sent()) == 1
+    edits = api.sent("editMessageReplyMarkup")
+    assert len(edits) == 3 and not api.sent("editMessageText")
+    (title, data), (back, back_data) = bot.buttons(edits[-1])
+    assert back == "« 返回"
+    await bot.tap(back_data)
+    assert bot.buttons(api.sent("editMessageReplyMarkup")[-1]) == bot.buttons(answer)
+    await bot.tap(data)  # a title: that answer, as a new message
+    assert len(api.sent()) == 2 and title in api.sent()[-1]["text"]
+    assert len(api.sent("answerCallbackQuery")) == 5  # every tap answered
 
 
 async def test_html_in_questions_and_knowledge_is_escaped(tmp_path: Path) -> None:
@@ -135,16 +145,42 @@ async def test_html_in_questions_and_knowledge_is_escaped(tmp_path: Path) -> Non
     await harness.app.shutdown()
 
 
+def rows(params: dict[str, Any]) -> list[list[str]]:
+    """The labels of a keyboard, row by row."""
+    markup = params["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    return [[button["text"] for button in row] for row in markup["inline_keyboard"]]
+
+
 async def test_low_confidence_and_no_answer(bot: Harness) -> None:
     api = await bot.send("改造 护照 签证")  # only one word found, and only in a text
     sent = api.sent()[-1]
     assert sent["text"] == "我没有把握确定您问的是哪一项。您是不是想问："
-    labels = [label for label, _ in bot.buttons(sent)]
-    assert "居家适老化改造" in labels and "养老服务" in labels
+    assert rows(sent) == [["居家适老化改造"], ["📂 按类别查看"]]
     await bot.send("明天天气")
     fallback = api.sent()[-1]
     assert "没有找到可靠的答案" in fallback["text"]
-    assert bot.buttons(fallback)[0][0] == "养老服务"
+    assert rows(fallback) == [["📂 按类别查看"]]
+    # The categories in place of the buttons, and 返回 to the suggestions.
+    await bot.tap(dict(bot.buttons(sent))["📂 按类别查看"])
+    menu = api.sent("editMessageReplyMarkup")[-1]
+    assert rows(menu) == [["养老服务", "社会保险", "就业创业"], ["农业与补偿"], ["« 返回"]]
+    await bot.tap(dict(bot.buttons(menu))["« 返回"])
+    assert rows(api.sent("editMessageReplyMarkup")[-1]) == rows(sent)
+    assert len(api.sent()) == 2
+
+
+async def test_at_most_three_rows_of_buttons_on_an_answer_or_a_miss(tmp_path: Path) -> None:
+    entries = "".join(
+        f'\n[[entries]]\nid = "e{i}"\ntitle = "条目{i}"\ncategory = "类别{i}"\n'
+        f'region = "长治市"\nkeywords = ["关键词"]\nexcerpt = "内容{i}。"\nsource = "src-b"\n'
+        for i in range(12)
+    )
+    harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
+    for question in ("关键词", "明天天气", "改造 护照 签证"):
+        await harness.send(question)
+        assert len(rows(harness.api.sent()[-1])) <= 3, question
+    await harness.app.shutdown()
 
 
 async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
@@ -154,16 +190,27 @@ async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
         for i in range(10)
     )
     harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
-    api = await harness.tap(callbacks.category_data("测试"))
-    first = api.sent()[-1]
-    assert "第 1/2 页" in first["text"]
+    api = await harness.send("/start")
+    start = api.sent()[-1]
+    await harness.tap(dict(harness.buttons(start))["测试"])
+    first = api.sent("editMessageReplyMarkup")[-1]
     labels = harness.buttons(first)
     assert [label for label, _ in labels][:8] == [f"条目{i}" for i in range(8)]
-    assert labels[-1] == ("下一页 »", callbacks.page_data("测试", 1))
+    assert labels[-2:] == [
+        ("« 返回（1/2）", callbacks.menu_data(None)),
+        ("下一页 »", callbacks.page_data("测试", 1)),
+    ]
     await harness.tap(callbacks.page_data("测试", 1))
-    edited = api.sent("editMessageText")[-1]
-    assert "第 2/2 页" in edited["text"]
-    assert [label for label, _ in harness.buttons(edited)] == ["条目8", "条目9", "« 上一页"]
+    edited = api.sent("editMessageReplyMarkup")[-1]
+    assert [label for label, _ in harness.buttons(edited)] == [
+        "条目8",
+        "条目9",
+        "« 上一页",
+        "« 返回（2/2）",
+    ]
+    await harness.tap(callbacks.menu_data(None))  # back to the categories of /start
+    assert harness.buttons(api.sent("editMessageReplyMarkup")[-1]) == harness.buttons(start)
+    assert len(api.sent()) == 1 and not api.sent("editMessageText")  # all in place
     await harness.tap(callbacks.entry_data("e9"))
     assert api.sent()[-1]["text"].startswith("<b>条目9</b>")
     await harness.app.shutdown()
@@ -181,6 +228,14 @@ async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
         "m:" + ",".join(["abcdef12"] * 6),
         "é" * 40,
         "p:abcdef12:-1",
+        "a:abcdef12:-:-",
+        "m:abcdef12:-:zz",
+        "f:1:abcdef12:" + ",".join(["abcdef12"] * 4) + ":1",
+        "s:abcdef12",
+        "b:-",
+        "k:abc",
+        "r:-:zz",
+        "n:x",
     ],
 )
 async def test_forged_or_stale_buttons(bot: Harness, data: str) -> None:
@@ -624,9 +679,10 @@ async def test_a_double_tap_that_changes_nothing_is_no_error(tmp_path: Path) -> 
     harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
     errors = await errors_of(harness)
     harness.api.fail["editMessageText"] = NOT_MODIFIED  # the page is already shown
+    harness.api.fail["editMessageReplyMarkup"] = NOT_MODIFIED
     api = await harness.tap(callbacks.page_data("测试", 1))
     await harness.tap(callbacks.region_data("长治市"))
-    assert api.sent("editMessageText") and not errors
+    assert api.sent("editMessageText") and api.sent("editMessageReplyMarkup") and not errors
     assert "抱歉，刚才出了点问题，请稍后再试一次。" not in api.texts()
     assert len(api.sent("answerCallbackQuery")) == 2  # both taps acknowledged
     await harness.app.shutdown()
@@ -699,3 +755,126 @@ async def test_admins_hear_once_when_the_database_goes_down_and_once_when_it_is_
     notices = [p for p in harness.api.sent() if int(p["chat_id"]) == ADMIN]
     assert [n["text"] for n in notices[1:]] == ["数据库已恢复，问题记录照常进行。"]
     await harness.app.shutdown()
+
+
+async def test_votes_one_per_person_changeable_with_a_thank_you(remembering_bot: Harness) -> None:
+    api = await remembering_bot.send("就业岗位", user_id=3)
+    answer = api.sent()[-1]
+    store = remembering_bot.app.bot_data["store"]
+    helpful = dict(remembering_bot.buttons(answer))["👍 有用"]
+    await remembering_bot.tap(helpful, user_id=3)
+    await remembering_bot.tap(helpful, user_id=3)  # pressed twice: still one vote
+    assert [r["helpful"] for r in store.rows("feedback")] == [1]
+    thanked = api.sent("editMessageReplyMarkup")[-1]
+    assert rows(thanked) == [["更多相关 (1)", "来源详情"], ["🙏 谢谢反馈：有用", "改为 👎"]]
+    await remembering_bot.tap(dict(remembering_bot.buttons(thanked))["改为 👎"], user_id=3)
+    assert [r["helpful"] for r in store.rows("feedback")] == [0]  # changed, not added
+    assert api.sent("answerCallbackQuery")[-1]["text"].startswith("谢谢您的反馈！")
+    # 👎 offers the next related answer and the categories, in three rows at most.
+    unhelpful = api.sent("editMessageReplyMarkup")[-1]
+    assert rows(unhelpful) == [
+        ["襄垣县就业岗位"],
+        ["📂 按类别查看"],
+        ["🙏 谢谢反馈：没用", "改为 👍"],
+    ]
+    buttons = dict(remembering_bot.buttons(unhelpful))
+    await remembering_bot.tap(buttons["📂 按类别查看"], user_id=3)
+    assert "养老服务" in rows(api.sent("editMessageReplyMarkup")[-1])[0]
+    await remembering_bot.tap(buttons["襄垣县就业岗位"], user_id=3)
+    assert api.sent()[-1]["text"].startswith("<b>襄垣县就业岗位</b>")
+    # Someone else's press (in a group) is thanked, not stored, and changes no buttons.
+    edits = len(api.sent("editMessageReplyMarkup"))
+    await remembering_bot.tap(helpful, user_id=4)
+    assert [r["helpful"] for r in store.rows("feedback")] == [0]
+    assert len(api.sent("editMessageReplyMarkup")) == edits
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "谢谢您的反馈！"
+
+
+async def test_taps_have_their_own_limit_and_every_tap_is_answered(kb_dir: Path) -> None:
+    harness = await make_harness(kb_dir, flood_max_messages=3, flood_max_taps=5)
+    await harness.send("/start", user_id=7)
+    category = dict(harness.buttons(harness.api.sent()[-1]))["养老服务"]
+    for _ in range(8):
+        await harness.tap(category, user_id=7)
+    answers = harness.api.sent("answerCallbackQuery")
+    assert len(answers) == 8  # none left spinning
+    assert [a.get("text") for a in answers[5:]] == ["您发得有点快，请稍等一会儿再问。"] * 3
+    assert len(harness.api.sent("editMessageReplyMarkup")) == 5
+    # The taps used none of the typed questions' allowance (/start used one).
+    for _ in range(2):
+        await harness.send("幸福食堂", user_id=7)
+    assert all(t.startswith("<b>幸福食堂</b>") for t in harness.api.texts()[-2:])
+    await harness.send("幸福食堂", user_id=7)
+    assert harness.api.texts()[-1] == "您发得有点快，请稍等一会儿再问。"
+    await harness.app.shutdown()
+
+
+async def test_in_groups_answers_reply_to_the_question(bot: Harness) -> None:
+    group = {"chat_type": "group", "chat_id": -100, "user_id": 3}
+    for question in (
+        "@minsheng_bot 幸福食堂在哪",
+        "@minsheng_bot 明天天气",
+        "@minsheng_bot 改造 护照",
+    ):
+        update = message_update(bot.app.bot, question, **group)
+        await bot.app.process_update(update)
+        replied = bot.api.sent()[-1]["reply_parameters"]
+        replied = json.loads(replied) if isinstance(replied, str) else replied
+        assert update.message is not None and replied["message_id"] == update.message.message_id
+    await bot.send("幸福食堂")  # a private chat: no quoting needed
+    assert "reply_parameters" not in bot.api.sent()[-1]
+
+
+async def test_a_region_prompt_in_a_group_takes_only_the_askers_tap(
+    remembering_bot: Harness,
+) -> None:
+    group = {"chat_type": "group", "chat_id": -100}
+    api = await remembering_bot.send("/region", user_id=3, **group)
+    prompt = api.sent()[-1]
+    assert "reply_parameters" in prompt  # a reply to the command
+    buttons = dict(remembering_bot.buttons(prompt))
+    await remembering_bot.tap(buttons["潞州区"], user_id=4)  # someone else
+    assert api.sent("answerCallbackQuery")[-1]["text"] == (
+        "这是给发送 /region 的人选的。您也可以自己发送 /region 来选择。"
+    )
+    store = remembering_bot.app.bot_data["store"]
+    assert store.region_of(4) is None and store.region_of(3) is None
+    assert not api.sent("editMessageText")
+    await remembering_bot.tap(buttons["潞州区"], user_id=3)
+    assert store.region_of(3) == "潞州区"
+    assert api.sent("editMessageText")[-1]["text"] == "好的，之后会优先回答“潞州区”的措施。"
+
+
+async def test_region_list_grouped_by_city_without_the_anonymous_county(tmp_path: Path) -> None:
+    regions = REGIONS + (
+        '\n[[regions]]\nname = "晋中市"\n\n[[regions]]\nname = "和顺县"\nparent = "晋中市"\n'
+        '\n[[regions]]\nname = "某县(原文匿名**)"\nanonymous = true\n'
+    )
+    speech = (
+        '\n[[entries]]\nid = "speech"\ntitle = "县里的庭院经济"\ncategory = "农业与补偿"\n'
+        'region = "某县(原文匿名**)"\nkeywords = ["庭院经济"]\nexcerpt = "发展庭院经济。"\n'
+        'source = "src-b"\n'
+    )
+    kb = write_knowledge(tmp_path, {"regions.toml": regions, "speech.toml": speech})
+    harness = await make_harness(kb)
+    api = await harness.send("/region")
+    # 长治市 (more entries) first, each city's group on its own rows, the city leading it.
+    assert rows(api.sent()[-1]) == [
+        ["长治市", "襄垣县", "潞州区"],
+        ["晋中市", "和顺县"],
+        ["不限地区"],
+    ]
+    await harness.send("庭院经济")
+    answer = api.sent()[-1]["text"]
+    assert "地区：某县（原文未写县名）" in answer and "匿名" not in answer
+    await harness.app.shutdown()
+
+
+async def test_a_miss_sharing_only_a_region_name_offers_the_categories_only(bot: Harness) -> None:
+    # The title 襄垣县就业岗位 shares only the county's name with the question: no suggestion.
+    api = await bot.send("襄垣县明天天气怎么样")
+    sent = api.sent()[-1]
+    assert "没有找到可靠的答案" in sent["text"]
+    assert rows(sent) == [["📂 按类别查看"]]
+    await bot.send("襄垣县就业")  # a specific shared word: answered or suggested, never empty
+    assert "襄垣县就业岗位" in api.sent()[-1]["text"] or ["襄垣县就业岗位"] in rows(api.sent()[-1])
