@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ SHEET_UNANSWERED = "未回答"
 LIST_SEPARATOR = "\n"  # one list item per line inside a cell
 FLAG_YES, FLAG_NO = "是", "否"  # a yes/no cell; empty is 否
 HEADER_ROW = 1  # data rows start on the next one
+LINE_HEIGHT = 15  # points a line of wrapped text takes
+MAX_ROW_LINES = 8  # a longer cell scrolls inside its row rather than making the row a page
 
 
 @dataclass(frozen=True)
@@ -176,10 +179,26 @@ def add_sheet(
                 # A text that starts with "=" is a formula to openpyxl: keep it text.
                 cell.data_type = "s"
                 cell.number_format = _TEXT_FORMAT
+    for number, row_cells in enumerate(sheet.iter_rows(min_row=HEADER_ROW + 1), HEADER_ROW + 1):
+        lines = max(
+            (
+                _lines(cell.value, column.width)
+                for cell, column in zip(row_cells, layout.columns, strict=False)
+            ),
+            default=1,
+        )
+        # Spreadsheet programs do not grow a row for wrapped text they did not lay out themselves.
+        sheet.row_dimensions[number].height = LINE_HEIGHT * min(lines, MAX_ROW_LINES)
     for cell in sheet[HEADER_ROW]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
     sheet.freeze_panes = "A2"
+    # Printed, a sheet is landscape, all its columns on the page's width, the header on each page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
     last = get_column_letter(len(layout.columns))
     sheet.auto_filter.ref = f"A1:{last}{max(sheet.max_row, 1)}"
     if read_only:
@@ -188,6 +207,17 @@ def add_sheet(
         sheet.protection.autoFilter = False
         sheet.protection.sort = False
     return sheet
+
+
+def _lines(value: object, width: int) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` characters wide (a Chinese
+    character is two characters wide)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    return sum(
+        max(1, math.ceil(sum(2 if ord(char) > 0x2E80 else 1 for char in line) / width))
+        for line in value.split(LIST_SEPARATOR)
+    )
 
 
 def layout_rows(layout: SheetLayout, items: Iterable[Any]) -> list[list[str | int]]:

@@ -315,3 +315,33 @@ def test_bad_files_and_missing_sheets(
     assert code == 1
     assert "缺少工作表「地区」" in err
     assert "条目 第1行: 缺少「摘录」列" in err
+
+
+def test_rows_are_as_tall_as_their_wrapped_text_and_sheets_print_on_the_page_width(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xlsx = tmp_path / "kb.xlsx"
+    export(ROOT / "knowledge", xlsx, capsys)
+    sheet = load_workbook(xlsx)[ENTRIES.name]
+    heights = [sheet.row_dimensions[row].height for row in range(2, sheet.max_row + 1)]
+    # Every entry has several keywords (one per line): no row keeps the one-line default.
+    assert all(height is not None and height >= 30 for height in heights)
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$1:$1"
+
+
+def test_the_anonymous_county_keeps_its_flag_through_the_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kb = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", kb)
+    xlsx = tmp_path / "kb.xlsx"
+    export(kb, xlsx, capsys)
+    regions = load_workbook(xlsx)[REGIONS.name]
+    flags = {row[0]: row[3] for row in regions.iter_rows(min_row=2, values_only=True)}
+    assert [name for name, flag in flags.items() if flag == "是"] == ["某县(原文匿名**)"]
+    (kb / "regions.toml").unlink()
+    code, _, _ = run_import(kb, xlsx, capsys)
+    assert code == 0
+    anonymous = [r.name for r in load_knowledge(kb).regions.values() if r.anonymous]
+    assert anonymous == ["某县(原文匿名**)"]
