@@ -24,7 +24,14 @@ from bot.segment import general_frequency, general_total
 from bot.terms import Hit, find_regions, find_terms
 from bot.textindex import K1
 
+# A term inside a longer term that also matched (养老 inside 养老服务) counts this share: the
+# longer term already carries the evidence.
 NESTED_FACTOR = 0.3
+# A term scoring more than this share of its weight is specific evidence, not a filler's crumb.
+SPECIFIC_TERM_SHARE = 0.25
+# Longer matched words are stronger evidence: by a term's length in characters (longer: 1.4).
+LENGTH_FACTORS = {1: 0.5, 2: 1.0, 3: 1.2}
+LONG_TERM_FACTOR = 1.4
 # Share of the keyword score kept by an entry that explains none of the rest of the question.
 COVERAGE_FLOOR = 0.8
 AND_RULE_BONUS = 0.5  # share of its weakest word a multi-word rule adds when all words match
@@ -111,7 +118,10 @@ class Candidate:
     @property
     def has_specific_term(self) -> bool:
         """True when the score rests on at least one term that is not a filler word."""
-        return any(term.weight > 0 and term.points > 0.25 * term.weight for term in self.terms)
+        return any(
+            term.weight > 0 and term.points > SPECIFIC_TERM_SHARE * term.weight
+            for term in self.terms
+        )
 
 
 @dataclass
@@ -462,11 +472,7 @@ def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float
             candidate.rule_bonus += AND_RULE_BONUS * min(by_term[w].points for w in rule.required)
     if total_points > 0:
         candidate.coverage = min(1.0, candidate.keyword_points / total_points)
-    candidate.score = (candidate.keyword_points + candidate.rule_bonus) * (
-        COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * candidate.coverage
-    )
-    if candidate.passage:
-        candidate.score *= PASSAGE_FACTOR
+    candidate.score = _evidence_score(candidate)
 
 
 def _share_joint_coverage(answers: list[Candidate], total_points: float) -> None:
@@ -488,16 +494,21 @@ def _share_joint_coverage(answers: list[Candidate], total_points: float) -> None
         )
         if joint > candidate.coverage and not adds_nothing_new:
             candidate.coverage = joint
-            candidate.score = (candidate.keyword_points + candidate.rule_bonus) * (
-                COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * joint
-            )
-            if candidate.passage:
-                candidate.score *= PASSAGE_FACTOR
+            candidate.score = _evidence_score(candidate)
+
+
+def _evidence_score(candidate: Candidate) -> float:
+    """Points of the words and rules, by how much of the question they explain; a passage a
+    little lower than an entry with the same evidence."""
+    score = (candidate.keyword_points + candidate.rule_bonus) * (
+        COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * candidate.coverage
+    )
+    return score * PASSAGE_FACTOR if candidate.passage else score
 
 
 def _length_factor(hit: Hit) -> float:
     length = hit.end - hit.start
-    return {1: 0.5, 2: 1.0, 3: 1.2}.get(length, 1.4)
+    return LENGTH_FACTORS.get(length, LONG_TERM_FACTOR)
 
 
 def _score_title_and_region(

@@ -26,6 +26,11 @@ INSIDE_WORD_FACTOR = 0.5
 # Typos and homophones are looked for in windows of at most this many characters.
 MAX_FUZZY_CHARS = 5
 MAX_READING_COMBINATIONS = 16
+# The shortest region name looked up character by character (襄垣县); shorter ones are found as
+# whole words of the segmentation.
+MIN_SCANNED_REGION_CHARS = 3
+# A homophone of a region name spans at most this many words of the segmentation.
+MAX_REGION_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ def find_regions(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> 
     for name in _region_homophones(index, text, spans):
         found.setdefault(name, None)
     for start in range(len(text)):
-        end = start + 3
+        end = start + MIN_SCANNED_REGION_CHARS
         while end <= len(text) and text[start:end] in index.region_prefixes:
             name = index.region_names.get(text[start:end])
             if name:
@@ -90,10 +95,10 @@ def _region_homophones(index: MatchIndex, text: str, spans: list[tuple[int, int]
     for first in range(len(spans)):
         if first_sounds.isdisjoint(plain_readings(text[spans[first][0]])):
             continue
-        for last in range(first + 1, min(first + 4, len(spans))):
+        for last in range(first + 1, min(first + MAX_REGION_WORDS, len(spans))):
             start, end = spans[first][0], spans[last][1]
             window = text[start:end]
-            if end - start > 5 or " " in window or window in index.region_names:
+            if end - start > MAX_FUZZY_CHARS or " " in window or window in index.region_names:
                 continue
             options = [sorted(plain_readings(char)) for char in window]
             if not all(options) or prod(len(o) for o in options) > MAX_READING_COMBINATIONS:
