@@ -19,7 +19,8 @@ MAX_KEYS_PER_WORD = 8  # reading combinations indexed for a word of polyphonic c
 
 def _load_pinyin_table() -> dict[int, str]:
     """pypinyin's character table alone: importing the package would also load its 70 ms
-    phrase dictionary, which start-up does not need."""
+    phrase dictionary, which start-up does not need. The one use of pypinyin's internals (its
+    ``pinyin_dict.py``), checked by tests/test_adapters.py."""
     spec = importlib.util.find_spec("pypinyin")
     if spec is not None and spec.submodule_search_locations:
         path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.py"
