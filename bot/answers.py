@@ -45,6 +45,12 @@ class Answer(BaseModel):
     missing_detail: str | None = None
     # The entries behind ``suggestions``, for buttons; not part of the JSON contract.
     suggestion_ids: list[str] = Field(default_factory=list, exclude=True)
+    # Set when the question was read as a follow-up of the previous answer (bot.conversation):
+    # how it was read and that answer's title; not part of the stateless JSON contract.
+    followup: Literal["detail", "region", "more", "short"] | None = Field(
+        default=None, exclude=True
+    )
+    topic: str | None = Field(default=None, exclude=True)
 
 
 def source_ref(source: Source) -> SourceRef:

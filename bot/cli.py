@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bot.storage import Store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+CONSOLE = "console"  # the console chat's one conversation key
 DEV_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared/eval/dev_questions.jsonl"
 
 
@@ -53,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", metavar="FILE", help="one question per line; '-' for stdin")
     ask.add_argument("--explain", action="store_true", help="show why the question matched")
     ask.add_argument("--region", help="rank this region's entries first (a resident's choice)")
+    ask.add_argument(
+        "--context",
+        metavar="PREVIOUS",
+        help="read the question as a follow-up of this previous question (not with --batch)",
+    )
 
     commands.add_parser("chat", parents=[common], help="interactive console conversation")
 
@@ -306,7 +312,12 @@ def ask_command(config: Config, args: argparse.Namespace) -> int:
     if args.batch is None and args.question is None:
         print('error: give a question, e.g. bot ask "老人食堂", or --batch FILE', file=sys.stderr)
         return EXIT_USAGE
+    if args.context is not None and args.batch is not None:
+        print("error: --context reads one follow-up; --batch stays stateless", file=sys.stderr)
+        return EXIT_USAGE
     service = KnowledgeService.from_config(config)
+    if args.context is not None:
+        return _ask_in_context(service, config, args)
     questions = _batch_lines(args.batch) if args.batch is not None else iter([args.question])
     out = sys.stdout
     for question in questions:
@@ -321,6 +332,21 @@ def ask_command(config: Config, args: argparse.Namespace) -> int:
             text = render_answer(answer, service.categories(), config.messages.no_answer)
             out.write(text + "\n\n")
     out.flush()
+    return EXIT_OK
+
+
+def _ask_in_context(service: KnowledgeService, config: Config, args: argparse.Namespace) -> int:
+    """``ask --context PREVIOUS``: answer PREVIOUS, then the question as its follow-up."""
+    from bot.conversation import answer_in_context, next_turn
+
+    previous = next_turn(service.ask(args.context, region=args.region), None)
+    answer = answer_in_context(service, args.question, previous, region=args.region)
+    if args.json:
+        payload = answer.model_dump()
+        payload["followup"] = answer.followup
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(render_answer(answer, service.categories(), config.messages.no_answer) + "\n")
     return EXIT_OK
 
 
@@ -343,7 +369,11 @@ def _batch_lines(name: str) -> Iterator[str]:
 
 def chat_command(config: Config, stdin: TextIO | None = None) -> int:
     """Interactive console conversation over the same core as the Telegram bot."""
+    from bot.conversation import ConversationMemory, answer_in_context, next_turn
+
     service = KnowledgeService.from_config(config)
+    # The console is one conversation: the same follow-up state as a Telegram chat.
+    memory = ConversationMemory(config.conversation.timeout_minutes * 60)
     stdin = stdin or sys.stdin
     interactive = stdin.isatty()
     print(messages.CHAT_GREETING)
@@ -362,7 +392,13 @@ def chat_command(config: Config, stdin: TextIO | None = None) -> int:
         if not question:
             print(messages.EMPTY_QUESTION)
             continue
-        answer = service.ask(question)
+        previous = memory.get(CONSOLE)
+        answer = answer_in_context(service, question, previous)
+        turn = next_turn(answer, previous)
+        if turn is None:
+            memory.forget(CONSOLE)
+        else:
+            memory.remember(CONSOLE, turn)
         print(render_answer(answer, service.categories(), config.messages.no_answer) + "\n")
     print(messages.CHAT_GOODBYE)
     return EXIT_OK

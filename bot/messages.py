@@ -87,6 +87,9 @@ LOW_CONFIDENCE = "我没有把握确定您问的是哪一项。您是不是想�
 MISSING_DETAIL = "资料里没有写{detail}。关于「{title}」，资料里有这些："
 # Under an answer to the first part of a two-part question whose other part asks such a detail.
 PART_MISSING_DETAIL = "（您问的{detail}，资料里没有写。）"
+# Follow-ups (bot/conversation.py): "还有别的吗" after an answer.
+NO_MORE = "关于「{title}」，资料里没有更多相关的内容了。您可以换个问题，或者从类别里找找看。"
+MORE_ABOUT = "关于「{title}」，还有这些："
 MORE_ANSWERS = "和您的问题相关的还有："
 NO_WEBHOOK_SECRET = (
     "Webhook mode needs a secret: set telegram.webhook.secret_token in config.toml "

@@ -19,6 +19,12 @@ def source_line(item: AnswerItem) -> str:
 
 def render_answer(answer: Answer, categories: list[str], no_answer_text: str) -> str:
     """An answer as a resident reads it in the console."""
+    if answer.followup == "more" and answer.topic:
+        if not answer.answered:
+            return messages.NO_MORE.format(title=answer.topic)
+        lines = [messages.MORE_ABOUT.format(title=answer.topic)]
+        lines += [render_answer(answer.model_copy(update={"followup": None}), categories, "")]
+        return "\n".join(lines)
     if not answer.answered and answer.missing_detail and answer.suggestions:
         lines = [
             messages.MISSING_DETAIL.format(

@@ -110,6 +110,31 @@ class KnowledgeService:
         result = match(index, question, self.settings, preferred_region=region)
         return self._compose(index, result)
 
+    def related(
+        self, question: str, *, exclude: tuple[str, ...], region: str | None = None
+    ) -> Answer:
+        """Further answers to ``question`` besides those in ``exclude`` ("还有别的吗"): the next
+        candidates that would have been offered as further answers, best first."""
+        index = self._index
+        result = match(index, question, self.settings, preferred_region=region)
+        ratio = self.settings.secondary_ratio
+        cutoffs = {False: self.settings.cutoff, True: self.settings.passage_cutoff}
+        minimum = self.settings.min_content_coverage
+        items = [
+            self._item(index, c)
+            for c in result.candidates
+            if c.score >= ratio * cutoffs[c.passage]
+            and not c.unmet_details
+            and (not c.text_only or c.content_coverage >= minimum)
+            and index.documents[c.entry_number].id not in exclude
+        ][: self.settings.max_answers]
+        return Answer(query=result.query, answered=bool(items), answers=items)
+
+    def region_names(self, region: str) -> list[str]:
+        """A region's name and aliases, as residents may type them."""
+        known = self._index.knowledge.regions.get(region)
+        return [region, *known.aliases] if known else [region]
+
     def explain(self, question: str, *, region: str | None = None) -> MatchResult:
         """The full match trace for one question (what ``ask --explain`` prints)."""
         return match(self._index, question, self.settings, preferred_region=region)

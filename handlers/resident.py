@@ -16,10 +16,18 @@ from telegram.ext import ContextTypes
 
 from bot import messages
 from bot.answers import Answer, AnswerItem
+from bot.conversation import answer_in_context, next_turn
 from bot.storage import QueryRecord
 from handlers import callbacks, render
 from handlers.admin import reload_decision
-from handlers.common import config_of, edit_under_button, keys_of, service_of, store_of
+from handlers.common import (
+    config_of,
+    conversations_of,
+    edit_under_button,
+    keys_of,
+    service_of,
+    store_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +64,14 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         region = store.region_of(user_id) if store else None
         started = time.perf_counter()
         # Matching costs a millisecond or two at any knowledge size: no thread hop needed.
-        answer = service_of(context).ask(question, region=region)
+        memory, key = conversations_of(context), (message.chat_id, user_id)
+        previous = memory.get(key)
+        answer = answer_in_context(service_of(context), question, previous, region=region)
+        turn = next_turn(answer, previous)
+        if turn is None:
+            memory.forget(key)
+        else:
+            memory.remember(key, turn)
         latency_ms = (time.perf_counter() - started) * 1000
         query_id = None
         if store is not None:
@@ -91,6 +106,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if update.effective_message is None or update.effective_user is None:
         return
     store = store_of(context)
+    conversations_of(context).forget((update.effective_message.chat_id, update.effective_user.id))
     deleted = store.forget(update.effective_user.id) if store else 0
     text = messages.FORGET_FAILED if deleted < 0 else messages.FORGET_DONE.format(count=deleted)
     await update.effective_message.reply_text(text)
@@ -191,6 +207,10 @@ async def send_answer(
 ) -> None:
     """The best answer with its buttons, or suggestions, or the honest fallback."""
     categories = render.categories_keyboard(service_of(context).categories())
+    if answer.followup == "more" and not answer.answered and answer.topic:
+        text = messages.NO_MORE.format(title=answer.topic)
+        await message.reply_html(html.escape(text), reply_markup=categories)
+        return
     if answer.answered:
         best, *more = answer.answers
         await _send_item(context.bot, message.chat_id, best, more, query_id, answer.missing_detail)
