@@ -370,6 +370,7 @@ def _batch_lines(name: str) -> Iterator[str]:
 def chat_command(config: Config, stdin: TextIO | None = None) -> int:
     """Interactive console conversation over the same core as the Telegram bot."""
     from bot.conversation import ConversationMemory, answer_in_context, next_turn
+    from bot.smalltalk import classify
 
     service = KnowledgeService.from_config(config)
     # The console is one conversation: the same follow-up state as a Telegram chat.
@@ -391,6 +392,10 @@ def chat_command(config: Config, stdin: TextIO | None = None) -> int:
             break
         if not question:
             print(messages.EMPTY_QUESTION)
+            continue
+        talk = classify(question)
+        if talk is not None:
+            print(messages.SMALL_TALK[talk] + "\n")
             continue
         previous = memory.get(CONSOLE)
         answer = answer_in_context(service, question, previous)

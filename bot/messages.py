@@ -87,6 +87,23 @@ LOW_CONFIDENCE = "我没有把握确定您问的是哪一项。您是不是想�
 MISSING_DETAIL = "资料里没有写{detail}。关于「{title}」，资料里有这些："
 # Under an answer to the first part of a two-part question whose other part asks such a detail.
 PART_MISSING_DETAIL = "（您问的{detail}，资料里没有写。）"
+# Small talk (bot/smalltalk.py): a short friendly reply, never the no-answer text.
+SMALL_TALK = {
+    "greeting": (
+        "您好！我是民生政策问答助手。"
+        "想了解养老、医疗、就业、社会救助等哪方面的事，直接打字问我就行。"
+    ),
+    "thanks": "不客气！还有别的问题随时问我。",
+    "ok": "好的，还有问题随时问我。",
+    "goodbye": "再见！有问题随时来问。",
+    "identity": (
+        "我是民生政策问答助手，是自动回答的程序，不是真人。"
+        "我根据官方发布的资料回答本地民生措施的问题，每个回答都注明出处。"
+    ),
+    "emoji": "收到～有什么想问的，直接打字告诉我就行，比如：“家附近有没有老年食堂？”",
+    "empty": "我在。请直接打字说出您的问题，比如：“家附近有没有老年食堂？”",
+}
+
 # Follow-ups (bot/conversation.py): "还有别的吗" after an answer.
 NO_MORE = "关于「{title}」，资料里没有更多相关的内容了。您可以换个问题，或者从类别里找找看。"
 MORE_ABOUT = "关于「{title}」，还有这些："

@@ -14,10 +14,10 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import messages
+from bot import messages, smalltalk
 from bot.answers import Answer, AnswerItem
 from bot.conversation import answer_in_context, next_turn
-from bot.storage import QueryRecord
+from bot.storage import SMALL_TALK, QueryRecord
 from handlers import callbacks, render
 from handlers.admin import reload_decision
 from handlers.common import (
@@ -58,6 +58,10 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     question = addressed_text(message, context.bot)
     if question is None:
         return
+    talk = smalltalk.classify(question)
+    if talk is not None:
+        await _small_talk(message, context, update.effective_user.id, question, talk)
+        return
     async with _typing_if_slow(context, message.chat_id):
         store = store_of(context)
         user_id = update.effective_user.id
@@ -89,6 +93,32 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 )
             )
         await send_answer(message, answer, context, query_id)
+
+
+async def _small_talk(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    user_id: int,
+    question: str,
+    talk: smalltalk.SmallTalk,
+) -> None:
+    """A short friendly reply, stored as small talk so it never counts as unanswered."""
+    store = store_of(context)
+    if store is not None:
+        store.record_query(
+            QueryRecord(
+                user_id=user_id,
+                chat_type=message.chat.type,
+                question=question,
+                answered=False,
+                top_entry=None,
+                top_category=None,
+                score=None,
+                latency_ms=0.0,
+                kind=SMALL_TALK,
+            )
+        )
+    await message.reply_text(messages.SMALL_TALK[talk])
 
 
 async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

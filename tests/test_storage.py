@@ -59,7 +59,8 @@ def test_schema_created_and_migrated_once(tmp_path: Path) -> None:
     Store(path, salt="s").close()
     Store(path, salt="s").close()  # opening again must not migrate again
     db = sqlite3.connect(path)
-    assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    versions = db.execute("SELECT version FROM schema_version").fetchall()
+    assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"queries", "feedback", "reloads", "preferences", "schema_version"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
