@@ -30,6 +30,9 @@ class AnswerItem(BaseModel):
     excerpt: str
     source: SourceRef
     score: float
+    # Where to go next: the entry's next_step, else the referral configured for its category;
+    # not part of the JSON contract (the fields of ``ask --json`` are fixed).
+    next_step: str = Field(default="", exclude=True)
     # Matched words of the question, for highlighting; not part of the JSON contract.
     highlights: list[str] = Field(default_factory=list, exclude=True)
 
@@ -43,6 +46,9 @@ class Answer(BaseModel):
     suggestions: list[str] = Field(default_factory=list)
     # What the question asked for that the nearest answer does not state (e.g. 门票价格).
     missing_detail: str | None = None
+    # With ``missing_detail``: where to go next about the first suggestion (its next_step or
+    # its category's referral); not part of the JSON contract.
+    next_step: str = Field(default="", exclude=True)
     # The entries behind ``suggestions``, for buttons; not part of the JSON contract.
     suggestion_ids: list[str] = Field(default_factory=list, exclude=True)
     # Set when the question was read as a follow-up of the previous answer (bot.conversation):

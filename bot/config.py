@@ -316,6 +316,9 @@ class Config(_Section):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     conversation: ConversationSettings = Field(default_factory=ConversationSettings)
+    # Category → where residents go for it, in the clerk's words (社会救助 → "具体办理请咨询…");
+    # shown under answers whose entry has no next_step of its own. Empty: nothing is shown.
+    referrals: dict[str, str] = Field(default_factory=dict)
     messages: MessageSettings = Field(default_factory=MessageSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)

@@ -32,6 +32,8 @@ def render_answer(answer: Answer, categories: list[str], no_answer_text: str) ->
             )
         ]
         lines += [f"  · {title}" for title in answer.suggestions]
+        if answer.next_step:
+            lines.append(f"{messages.NEXT_STEP_LABEL}：{answer.next_step}")
         return "\n".join(lines)
     if not answer.answered:
         lines = [no_answer_text]
@@ -48,6 +50,8 @@ def render_answer(answer: Answer, categories: list[str], no_answer_text: str) ->
     ]
     if best.region:
         lines.append(f"{messages.REGION_LABEL}：{best.region}")
+    if best.next_step:
+        lines.append(f"{messages.NEXT_STEP_LABEL}：{best.next_step}")
     if answer.missing_detail:
         lines.append(messages.PART_MISSING_DETAIL.format(detail=answer.missing_detail))
     if more:

@@ -22,6 +22,7 @@ from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
 from bot.matcher import Candidate, MatchResult, match
+from bot.models import EntryRecord
 
 logger = logging.getLogger(__name__)
 SUGGESTION_SCAN = 1000  # title postings looked at per character pair, whatever the size
@@ -68,8 +69,10 @@ class KnowledgeService:
         settings: MatchingSettings,
         *,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        referrals: dict[str, str] | None = None,
     ) -> None:
         self.directory = directory
+        self.referrals = dict(referrals or {})
         self.settings = settings
         self.max_file_bytes = max_file_bytes
         self._index = self._build(directory)
@@ -84,6 +87,7 @@ class KnowledgeService:
             config.knowledge.dir,
             config.matching,
             max_file_bytes=config.knowledge.max_file_bytes,
+            referrals=config.referrals,
         )
 
     @property
@@ -211,7 +215,9 @@ class KnowledgeService:
             for number in self._suggest(index, result):
                 by_title.setdefault(index.documents[number].title, index.documents[number])
             suggested = list(by_title.values())
+            first = suggested[0] if suggested and result.missing_detail else None
             return Answer(
+                next_step=self._next_step(first) if first else "",
                 query=result.query,
                 answered=False,
                 suggestions=[document.title for document in suggested],
@@ -254,8 +260,13 @@ class KnowledgeService:
             excerpt=entry.excerpt,
             source=source_ref(index.knowledge.sources[entry.source]),
             score=round(candidate.score, 3),
+            next_step=self._next_step(entry),
             highlights=sorted({term.hit.text for term in candidate.terms}, key=len, reverse=True),
         )
+
+    def _next_step(self, document: Document) -> str:
+        own = document.next_step if isinstance(document, EntryRecord) else ""
+        return own or self.referrals.get(document.category, "")
 
     def _suggest(self, index: MatchIndex, result: MatchResult) -> list[int]:
         """The nearest entries, from the candidates or else from shared title words."""

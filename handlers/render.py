@@ -30,6 +30,7 @@ def answer_html(item: AnswerItem) -> str:
         f"{messages.SOURCE_LABEL}：{html.escape(source.publisher)}"
         f"《{html.escape(source.title)}》，{html.escape(display_date(source.date))}\n"
         f"{messages.REGION_LABEL}：{html.escape(item.region)}"
+        + (f"\n{messages.NEXT_STEP_LABEL}：{html.escape(item.next_step)}" if item.next_step else "")
     )
 
 

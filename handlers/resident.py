@@ -252,6 +252,8 @@ async def send_answer(
             text = messages.MISSING_DETAIL.format(
                 detail=answer.missing_detail, title=answer.suggestions[0]
             )
+            if answer.next_step:
+                text += f"\n{messages.NEXT_STEP_LABEL}：{answer.next_step}"
         await message.reply_html(
             html.escape(text),
             reply_markup=render.entries_keyboard(titled, categories.inline_keyboard),
