@@ -57,6 +57,8 @@ class Answer(BaseModel):
         default=None, exclude=True
     )
     topic: str | None = Field(default=None, exclude=True)
+    # True when the message was longer than the cap and only its question part was read.
+    partial: bool = Field(default=False, exclude=True)
 
 
 def source_ref(source: Source) -> SourceRef:

@@ -105,6 +105,9 @@ SMALL_TALK = {
     "empty": "我在。请直接打字说出您的问题，比如：“家附近有没有老年食堂？”",
 }
 
+# A message longer than matching.max_query_chars (bot/longtext.py).
+PARTLY_READ = "您的消息比较长，我只读了其中最后提问的部分。如果没答到点子上，请把问题单独发一遍。"
+
 # Follow-ups (bot/conversation.py): "还有别的吗" after an answer.
 NO_MORE = "关于「{title}」，资料里没有更多相关的内容了。您可以换个问题，或者从类别里找找看。"
 MORE_ABOUT = "关于「{title}」，还有这些："

@@ -21,6 +21,7 @@ from bot.background import building_beside_answers
 from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
+from bot.longtext import question_part
 from bot.matcher import Candidate, MatchResult, match
 from bot.models import EntryRecord
 
@@ -111,8 +112,10 @@ class KnowledgeService:
         reload swaps them in the middle of it.
         """
         index = self._index
-        result = match(index, question, self.settings, preferred_region=region)
-        return self._compose(index, result)
+        read, partial = question_part(question, self.settings.max_query_chars)
+        result = match(index, read, self.settings, preferred_region=region)
+        answer = self._compose(index, result)
+        return answer.model_copy(update={"partial": True}) if partial else answer
 
     def related(
         self, question: str, *, exclude: tuple[str, ...], region: str | None = None
@@ -141,7 +144,8 @@ class KnowledgeService:
 
     def explain(self, question: str, *, region: str | None = None) -> MatchResult:
         """The full match trace for one question (what ``ask --explain`` prints)."""
-        return match(self._index, question, self.settings, preferred_region=region)
+        read, _ = question_part(question, self.settings.max_query_chars)
+        return match(self._index, read, self.settings, preferred_region=region)
 
     def reload(self, *, hold_large_drop: bool = False) -> ReloadReport:
         """Re-read the directory; swap in the new version only if all of it is valid.
