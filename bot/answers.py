@@ -59,6 +59,9 @@ class Answer(BaseModel):
     topic: str | None = Field(default=None, exclude=True)
     # True when the message was longer than the cap and only its question part was read.
     partial: bool = Field(default=False, exclude=True)
+    # Sentences the resident reads before the answer (only part was read; the sources have
+    # nothing specific to the region asked about…); not part of the JSON contract.
+    lead: list[str] = Field(default_factory=list, exclude=True)
 
 
 def source_ref(source: Source) -> SourceRef:

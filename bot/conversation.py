@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot import messages
 from bot.answers import Answer
 from bot.normalize import normalize
 from bot.service import KnowledgeService
@@ -132,7 +133,13 @@ def answer_in_context(
     named = _only_region(trace.normalized, trace.regions, service)
     if named is not None:
         combined = service.ask(f"{named} {previous.question}", region=region)
-        return combined.model_copy(update={"followup": "region", "topic": previous.title})
+        lead = list(combined.lead)
+        asked = trace.regions[0]
+        if combined.answered and combined.answers[0].region != asked:
+            found = combined.answers[0].region
+            lead.append(messages.NOT_REGION_SPECIFIC.format(region=asked, found=found))
+        update = {"followup": "region", "topic": previous.title, "lead": lead}
+        return combined.model_copy(update=update)
     if alone.answered:
         return alone
     if kind == "more":
@@ -140,7 +147,11 @@ def answer_in_context(
         return related.model_copy(update={"followup": "more", "topic": previous.title})
     combined = service.ask(f"{' '.join(previous.topic)} {question}", region=region)
     if kind == "detail" or (kind == "short" and _adds_to_topic(combined, previous)):
-        return combined.model_copy(update={"followup": kind, "topic": previous.title})
+        lead = list(combined.lead)
+        if kind == "detail" and combined.answered and combined.answers[0].id == previous.shown[0]:
+            lead.append(messages.NOTHING_MORE_SPECIFIC.format(title=combined.answers[0].title))
+        update = {"followup": kind, "topic": previous.title, "lead": lead}
+        return combined.model_copy(update=update)
     return alone
 
 
@@ -154,9 +165,13 @@ def _adds_to_topic(combined: Answer, previous: Turn) -> bool:
 
 def next_turn(answer: Answer, previous: Turn | None) -> Turn | None:
     """The state to keep after ``answer``: its topic, or the previous one when it had none."""
+    if answer.followup == "detail" and previous is not None:
+        # A detail of the same topic: "还有别的吗" next still means more about the topic.
+        return previous
     if answer.answered:
         best = answer.answers[0]
-        shown = tuple(item.id for item in answer.answers)
+        # Only the best answer is shown in full; the others are titles "还有别的吗" may show.
+        shown = (best.id,)
         if answer.followup == "more" and previous is not None:
             # The next "还有别的吗" goes on past everything shown so far, on the same topic.
             return Turn(

@@ -52,7 +52,13 @@ def question_part(text: str, max_chars: int) -> tuple[str, bool]:
         size = len(normalize(sentence, max_chars + 1))
         if chosen and used + size > max_chars:
             break
-        # One sentence over the cap (a run-on without full stops): its end holds the question.
-        chosen.append(sentence if size <= max_chars else sentence[-max_chars:])
+        chosen.append(sentence if size <= max_chars else _run_on_part(sentence, max_chars))
         used += size + 1
     return "".join(reversed(chosen)).strip(), True
+
+
+def _run_on_part(sentence: str, max_chars: int) -> str:
+    """One sentence over the cap (voice input without full stops): its end when the question
+    is there, else its start (the cap then cuts it, as for any text)."""
+    tail = sentence[-max_chars:]
+    return tail if any(marker in tail for marker in QUESTION_MARKERS) else sentence

@@ -110,6 +110,10 @@ PARTLY_READ = "您的消息比较长，我只读了其中最后提问的部分�
 
 # Follow-ups (bot/conversation.py): "还有别的吗" after an answer.
 NO_MORE = "关于「{title}」，资料里没有更多相关的内容了。您可以换个问题，或者从类别里找找看。"
+# A detail follow-up ("在哪") that brings back the same answer: it has nothing more specific.
+NOTHING_MORE_SPECIFIC = "关于「{title}」，资料里只有下面这些，没有写得更具体。"
+# A region follow-up ("那襄垣呢") when no answer is about that region itself.
+NOT_REGION_SPECIFIC = "资料里没有专门讲{region}的内容，下面是{found}的："
 MORE_ABOUT = "关于「{title}」，还有这些："
 MORE_ANSWERS = "和您的问题相关的还有："
 NO_WEBHOOK_SECRET = (

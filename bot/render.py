@@ -19,9 +19,9 @@ def source_line(item: AnswerItem) -> str:
 
 def render_answer(answer: Answer, categories: list[str], no_answer_text: str) -> str:
     """An answer as a resident reads it in the console."""
-    if answer.partial:
-        whole = answer.model_copy(update={"partial": False})
-        return messages.PARTLY_READ + "\n" + render_answer(whole, categories, no_answer_text)
+    if answer.lead:
+        rest = answer.model_copy(update={"lead": []})
+        return "\n".join([*answer.lead, render_answer(rest, categories, no_answer_text)])
     if answer.followup == "more" and answer.topic:
         if not answer.answered:
             return messages.NO_MORE.format(title=answer.topic)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import messages
 from bot.answers import Answer, AnswerItem, source_ref
 from bot.background import building_beside_answers
 from bot.config import Config, MatchingSettings
@@ -115,7 +116,9 @@ class KnowledgeService:
         read, partial = question_part(question, self.settings.max_query_chars)
         result = match(index, read, self.settings, preferred_region=region)
         answer = self._compose(index, result)
-        return answer.model_copy(update={"partial": True}) if partial else answer
+        if partial:
+            return answer.model_copy(update={"partial": True, "lead": [messages.PARTLY_READ]})
+        return answer
 
     def related(
         self, question: str, *, exclude: tuple[str, ...], region: str | None = None

@@ -237,8 +237,8 @@ async def send_answer(
 ) -> None:
     """The best answer with its buttons, or suggestions, or the honest fallback."""
     categories = render.categories_keyboard(service_of(context).categories())
-    if answer.partial:
-        await message.reply_text(messages.PARTLY_READ)
+    if answer.lead:
+        await message.reply_text("\n".join(answer.lead))
     if answer.followup == "more" and not answer.answered and answer.topic:
         text = messages.NO_MORE.format(title=answer.topic)
         await message.reply_html(html.escape(text), reply_markup=categories)

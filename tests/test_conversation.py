@@ -83,9 +83,10 @@ def test_more_followup_shows_other_answers_or_says_there_are_none(
 ) -> None:
     first, more, again = converse(service, "野猪把庄稼糟蹋了能赔吗", "还有别的吗", "还有别的吗")
     assert more.followup == "more" and more.topic == first.answers[0].title
-    shown = {item.id for item in first.answers}
-    assert not shown & {item.id for item in more.answers}
-    assert not {item.id for item in more.answers} & {item.id for item in again.answers}
+    # The best answer was shown in full, the others only as titles: "more" shows those.
+    assert more.answered and first.answers[0].id not in {item.id for item in more.answers}
+    assert more.answers[0].id == first.answers[1].id
+    assert {first.answers[0].id, more.answers[0].id}.isdisjoint(item.id for item in again.answers)
 
 
 def test_a_new_topic_wins_over_the_previous_one(service: KnowledgeService) -> None:
@@ -171,6 +172,7 @@ async def test_telegram_followups_and_forget(telegram: tuple[object, FakeBotAPI]
 
     assert "低保" in await send("低保")
     assert (await send("那怎么申请")).startswith("资料里没有写办理流程")
+    assert "困境儿童福利保障" in await send("还有别的吗")
     assert "没有更多相关的内容" in await send("还有别的吗")
     await send("/forget")
     assert "抱歉，这个问题我暂时没有找到可靠的答案" in await send("那怎么申请")
@@ -201,3 +203,17 @@ def test_an_unknown_short_word_does_not_bring_back_the_previous_answer(
 ) -> None:
     _, unknown = converse(service, "老年食堂", "护照")
     assert unknown == service.ask("护照")
+
+
+def test_a_detail_followup_that_finds_nothing_new_says_so(service: KnowledgeService) -> None:
+    first, where = converse(service, "老年食堂", "在哪")
+    assert where.answers[0].id == first.answers[0].id
+    assert where.lead == ["关于「幸福食堂与老年助餐点」，资料里只有下面这些，没有写得更具体。"]
+
+
+def test_a_region_followup_says_when_nothing_is_about_that_region(
+    service: KnowledgeService,
+) -> None:
+    _, followup = converse(service, "老年食堂", "那襄垣呢")
+    assert followup.answers[0].region == "长治市"
+    assert followup.lead == ["资料里没有专门讲襄垣县的内容，下面是长治市的："]

@@ -46,6 +46,9 @@ def test_without_a_question_the_last_sentences_that_fit() -> None:
 def test_a_run_on_without_full_stops_keeps_its_end() -> None:
     read, partial = question_part("养" * 5000 + "老年食堂在哪", 300)
     assert partial and read.endswith("老年食堂在哪") and len(read) == 300
+    # Without a question at its end, the start is read, as for any text over the cap.
+    read, partial = question_part("幸福食堂" + "啊" * 5000, 300)
+    assert partial and read.startswith("幸福食堂")
 
 
 @pytest.fixture(scope="module")
