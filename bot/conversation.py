@@ -50,6 +50,9 @@ SHORT_FOLLOWUP_CHARS = 6
 # Characters around a region name that do not make it a new question: 那襄垣呢, 襄垣县的呢.
 _REGION_FRAME = "那么还有的呢吗啊呀"
 
+# Expired turns are dropped at most this often: a scan per message would grow with the chats.
+PRUNE_SECONDS = 60.0
+
 FollowupKind = Literal["detail", "region", "more", "short"]
 
 
@@ -72,6 +75,7 @@ class ConversationMemory:
     clock: Callable[[], float] = time.monotonic
     _turns: dict[Hashable, tuple[float, Turn]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pruned: float = 0.0
 
     def get(self, key: Hashable) -> Turn | None:
         """The conversation's last turn, or None when there is none or it timed out."""
@@ -86,12 +90,14 @@ class ConversationMemory:
 
     def remember(self, key: Hashable, turn: Turn) -> None:
         """Keep ``turn`` as the conversation's last one; expired turns are dropped on the way
-        so the memory holds only live conversations."""
+        (at most every ``PRUNE_SECONDS``) so the memory holds only live conversations."""
         with self._lock:
             now = self.clock()
-            expired = [k for k, (t, _) in self._turns.items() if now - t > self.timeout_seconds]
-            for old in expired:
-                del self._turns[old]
+            if now - self._pruned > PRUNE_SECONDS:
+                self._pruned = now
+                timeout = self.timeout_seconds
+                for old in [k for k, (t, _) in self._turns.items() if now - t > timeout]:
+                    del self._turns[old]
             self._turns[key] = (now, turn)
 
     def forget(self, key: Hashable) -> None:

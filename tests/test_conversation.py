@@ -111,6 +111,10 @@ def test_memory_times_out_and_forgets() -> None:
     memory.remember((1, 1), turn)
     memory.forget((1, 1))
     assert memory.get((1, 1)) is None
+    memory.remember((2, 2), turn)
+    now[0] = 2000
+    memory.remember((3, 3), turn)  # the expired conversation of (2, 2) is dropped on the way
+    assert list(memory._turns) == [(3, 3)]
 
 
 def test_timeout_is_configured_in_minutes() -> None:
