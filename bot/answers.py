@@ -30,6 +30,9 @@ class AnswerItem(BaseModel):
     excerpt: str
     source: SourceRef
     score: float
+    # Where to go next: the entry's next_step, else the referral configured for its category;
+    # not part of the JSON contract (the fields of ``ask --json`` are fixed).
+    next_step: str = Field(default="", exclude=True)
     # Matched words of the question, for highlighting; not part of the JSON contract.
     highlights: list[str] = Field(default_factory=list, exclude=True)
     # The region as residents read it (某县（原文未写县名）for a county the source does not
@@ -50,8 +53,22 @@ class Answer(BaseModel):
     suggestions: list[str] = Field(default_factory=list)
     # What the question asked for that the nearest answer does not state (e.g. 门票价格).
     missing_detail: str | None = None
+    # With ``missing_detail``: where to go next about the first suggestion (its next_step or
+    # its category's referral); not part of the JSON contract.
+    next_step: str = Field(default="", exclude=True)
     # The entries behind ``suggestions``, for buttons; not part of the JSON contract.
     suggestion_ids: list[str] = Field(default_factory=list, exclude=True)
+    # Set when the question was read as a follow-up of the previous answer (bot.conversation):
+    # how it was read and that answer's title; not part of the stateless JSON contract.
+    followup: Literal["detail", "region", "more", "short"] | None = Field(
+        default=None, exclude=True
+    )
+    topic: str | None = Field(default=None, exclude=True)
+    # True when the message was longer than the cap and only its question part was read.
+    partial: bool = Field(default=False, exclude=True)
+    # Sentences the resident reads before the answer (only part was read; the sources have
+    # nothing specific to the region asked about…); not part of the JSON contract.
+    lead: list[str] = Field(default_factory=list, exclude=True)
 
 
 def source_ref(source: Source) -> SourceRef:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 UNANSWERED_DAYS = 30  # the 未回答 sheet of an exported workbook
+CONSOLE = "console"  # the console chat's one conversation key
 DEV_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared/eval/dev_questions.jsonl"
 
 
@@ -54,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", metavar="FILE", help="one question per line; '-' for stdin")
     ask.add_argument("--explain", action="store_true", help="show why the question matched")
     ask.add_argument("--region", help="rank this region's entries first (a resident's choice)")
+    ask.add_argument(
+        "--context",
+        metavar="PREVIOUS",
+        help="read the question as a follow-up of this previous question (not with --batch)",
+    )
 
     commands.add_parser("chat", parents=[common], help="interactive console conversation")
 
@@ -556,7 +562,7 @@ def draft_command(config: Config, args: argparse.Namespace) -> int:
         print(messages.DRAFT_NO_ROWS.format(id=args.source_id))
         return EXIT_OK
     out = Path(args.out or f"draft-{args.source_id}.xlsx")
-    write_draft(out, rows)
+    write_draft(out, rows, service.knowledge)
     used = sum(1 for row in rows if row.count)
     print(messages.DRAFT_WRITTEN.format(path=out, rows=len(rows), used=used))
     return EXIT_OK
@@ -567,7 +573,12 @@ def ask_command(config: Config, args: argparse.Namespace) -> int:
     if args.batch is None and args.question is None:
         print('error: give a question, e.g. bot ask "老人食堂", or --batch FILE', file=sys.stderr)
         return EXIT_USAGE
+    if args.context is not None and args.batch is not None:
+        print("error: --context reads one follow-up; --batch stays stateless", file=sys.stderr)
+        return EXIT_USAGE
     service = KnowledgeService.from_config(config)
+    if args.context is not None:
+        return _ask_in_context(service, config, args)
     questions = _batch_lines(args.batch) if args.batch is not None else iter([args.question])
     out = sys.stdout
     for question in questions:
@@ -582,6 +593,21 @@ def ask_command(config: Config, args: argparse.Namespace) -> int:
             text = render_answer(answer, service.categories(), config.messages.no_answer)
             out.write(text + "\n\n")
     out.flush()
+    return EXIT_OK
+
+
+def _ask_in_context(service: KnowledgeService, config: Config, args: argparse.Namespace) -> int:
+    """``ask --context PREVIOUS``: answer PREVIOUS, then the question as its follow-up."""
+    from bot.conversation import answer_in_context, next_turn
+
+    previous = next_turn(service.ask(args.context, region=args.region), None)
+    answer = answer_in_context(service, args.question, previous, region=args.region)
+    if args.json:
+        payload = answer.model_dump()
+        payload["followup"] = answer.followup
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(render_answer(answer, service.categories(), config.messages.no_answer) + "\n")
     return EXIT_OK
 
 
@@ -604,7 +630,12 @@ def _batch_lines(name: str) -> Iterator[str]:
 
 def chat_command(config: Config, stdin: TextIO | None = None) -> int:
     """Interactive console conversation over the same core as the Telegram bot."""
+    from bot.conversation import ConversationMemory, answer_in_context, next_turn
+    from bot.smalltalk import classify
+
     service = KnowledgeService.from_config(config)
+    # The console is one conversation: the same follow-up state as a Telegram chat.
+    memory = ConversationMemory(config.conversation.timeout_minutes * 60)
     stdin = stdin or sys.stdin
     interactive = stdin.isatty()
     print(messages.CHAT_GREETING)
@@ -623,7 +654,17 @@ def chat_command(config: Config, stdin: TextIO | None = None) -> int:
         if not question:
             print(messages.EMPTY_QUESTION)
             continue
-        answer = service.ask(question)
+        talk = classify(question)
+        if talk is not None:
+            print(messages.SMALL_TALK[talk] + "\n")
+            continue
+        previous = memory.get(CONSOLE)
+        answer = answer_in_context(service, question, previous)
+        turn = next_turn(answer, previous)
+        if turn is None:
+            memory.forget(CONSOLE)
+        else:
+            memory.remember(CONSOLE, turn)
         print(render_answer(answer, service.categories(), config.messages.no_answer) + "\n")
     print(messages.CHAT_GOODBYE)
     return EXIT_OK

@@ -306,11 +306,21 @@ class TelegramSettings(_Section):
     group_chat_per_minute: float = Field(default=20.0, gt=0)
 
 
+class ConversationSettings(_Section):
+    """How long a chat's last answer is remembered for follow-ups (bot/conversation.py)."""
+
+    timeout_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+
+
 class Config(_Section):
     """The whole configuration file."""
 
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
+    # Category → where residents go for it, in the clerk's words (社会救助 → "具体办理请咨询…");
+    # shown under answers whose entry has no next_step of its own. Empty: nothing is shown.
+    referrals: dict[str, str] = Field(default_factory=dict)
     messages: MessageSettings = Field(default_factory=MessageSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)

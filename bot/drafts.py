@@ -14,10 +14,12 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot import messages
 from bot.errors import BotError
 from bot.index import MatchIndex
+from bot.loader import Knowledge
 from bot.matcher import COMMON_TEXT_FLOOR, COMMON_TEXT_SHARE
 from bot.normalize import normalize, normalize_term
 from bot.passages import Passage
@@ -28,13 +30,6 @@ from bot.textindex import MAX_TEXT_CHARS
 
 logger = logging.getLogger(__name__)
 
-# The 条目 sheet of the knowledge workbook: its name, its columns in order, and how a cell
-# holds a list (one item a line). Kept here in one place for the import to share.
-ENTRY_SHEET = "条目"
-ENTRY_COLUMNS = ("编号", "标题", "类别", "地区", "关键词", "摘录", "来源", "示例问题", "备注")
-LIST_SEPARATOR = "\n"
-COLUMN_WIDTHS = {"编号": 22, "标题": 20, "类别": 12, "地区": 12, "关键词": 16, "摘录": 60}
-DEFAULT_WIDTH = 30
 KEYWORDS_PER_ROW = 4
 QUESTIONS_PER_ROW = 5
 ASKED_FACTOR = 2.0
@@ -49,8 +44,8 @@ class DraftRow:
     questions: tuple[str, ...]  # distinct, most often asked first
     count: int  # questions it answered, repeats included
 
-    def cells(self) -> list[str]:
-        """The row's cells in ``ENTRY_COLUMNS`` order."""
+    def fields(self) -> dict[str, Any]:
+        """The row as the fields of an entry, 标题 and 类别 left empty for the clerk."""
         passage = self.passage
         number = passage.id.rsplit("#", 1)[1]
         note = (
@@ -58,17 +53,18 @@ class DraftRow:
             if self.count
             else messages.DRAFT_NOTE_UNUSED.format(passage=passage.id)
         )
-        return [
-            f"{passage.source}-{number}",
-            "",
-            "",
-            passage.region,
-            LIST_SEPARATOR.join(self.keywords),
-            passage.excerpt,
-            passage.source,
-            LIST_SEPARATOR.join(self.questions),
-            note,
-        ]
+        return {
+            "id": f"{passage.source}-{number}",
+            "title": "",
+            "category": "",
+            "region": passage.region,
+            "keywords": list(self.keywords),
+            "excerpt": passage.excerpt,
+            "source": passage.source,
+            "questions": list(self.questions),
+            "notes": note,
+            "next_step": "",
+        }
 
 
 def draft_rows(
@@ -175,28 +171,12 @@ def suggest_keywords(
     return [surface[term] for term in chosen]
 
 
-def write_draft(path: Path, rows: list[DraftRow]) -> None:
-    """The rows as the 条目 sheet of a new workbook, with a header a clerk can filter."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+def write_draft(path: Path, rows: list[DraftRow], knowledge: Knowledge) -> None:
+    """The whole knowledge workbook, the rows shaded after the entries: the clerk fills in
+    标题 and 类别 of those to keep, deletes the others, and imports the file as it is."""
+    from bot.kbsheet import export_workbook  # openpyxl only for this command
 
-    workbook = Workbook()
-    sheet = workbook.worksheets[0]
-    sheet.title = ENTRY_SHEET
-    sheet.append(list(ENTRY_COLUMNS))
-    for row in rows:
-        sheet.append(row.cells())
-    wrapped = Alignment(wrap_text=True, vertical="top")
-    for column, name in enumerate(ENTRY_COLUMNS, 1):
-        letter = get_column_letter(column)
-        sheet.column_dimensions[letter].width = COLUMN_WIDTHS.get(name, DEFAULT_WIDTH)
-        for cell in sheet[letter]:
-            cell.alignment = wrapped
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    workbook = export_workbook(knowledge, [], [row.fields() for row in rows])
     try:
         workbook.save(path)
     except OSError as exc:

@@ -49,6 +49,7 @@ from bot.workbook import (
     ENTRIES,
     FLAG_NO,
     FLAG_YES,
+    HEADER_ROW,
     REGIONS,
     SOURCES,
     SYNONYMS,
@@ -58,6 +59,7 @@ from bot.workbook import (
     WorkbookError,
     add_sheet,
     layout_rows,
+    mark_rows,
     new_workbook,
     read_workbook,
     split_list,
@@ -68,10 +70,19 @@ _TOML_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.toml")  # a file name, neve
 _TOML_KEYS = {SOURCES_FILE: "sources", REGIONS_FILE: "regions", SYNONYMS_FILE: "groups"}
 
 
-def export_workbook(knowledge: Knowledge, unanswered: Iterable[QuestionGroup]) -> Workbook:
-    """The workbook of ``knowledge``; 未回答 holds ``unanswered`` and is protected."""
+def export_workbook(
+    knowledge: Knowledge,
+    unanswered: Iterable[QuestionGroup],
+    drafts: Sequence[dict[str, Any]] = (),
+) -> Workbook:
+    """The workbook of ``knowledge``; 未回答 holds ``unanswered`` and is protected. ``drafts``
+    (entry fields, 标题 and 类别 empty) are shaded rows after the entries, for the clerk to
+    complete or delete before importing."""
     workbook = new_workbook()
-    add_sheet(workbook, ENTRIES, layout_rows(ENTRIES, knowledge.entries))
+    rows = layout_rows(ENTRIES, [*knowledge.entries, *drafts])
+    sheet = add_sheet(workbook, ENTRIES, rows)
+    if drafts:
+        mark_rows(sheet, HEADER_ROW + 1 + len(knowledge.entries), len(drafts))
     add_sheet(workbook, SOURCES, layout_rows(SOURCES, knowledge.sources.values()))
     add_sheet(workbook, SYNONYMS, layout_rows(SYNONYMS, knowledge.synonym_groups))
     add_sheet(workbook, REGIONS, layout_rows(REGIONS, knowledge.regions.values()))

@@ -14,6 +14,7 @@ SOURCE_LABEL = "来源"
 # A region the source does not name (its county written as "**"), as residents read it.
 ANONYMOUS_REGION = "某县（原文未写县名）"
 REGION_LABEL = "地区"
+NEXT_STEP_LABEL = "怎么办"
 DATE_UNKNOWN = "日期未注明"
 MONTH_DAY_NO_YEAR = "{month}月{day}日（年份未注明）"
 YEAR_MONTH = "{year}年{month}月"
@@ -107,6 +108,33 @@ NOT_COVERED = "（这段原文讲的是{covers}，没有讲到您问的{missing}
 NOT_COVERED_ONLY = "（这段原文没有讲到您问的{missing}。）"
 # Under an answer to the first part of a two-part question whose other part asks such a detail.
 PART_MISSING_DETAIL = "（您问的{detail}，资料里没有写。）"
+# Small talk (bot/smalltalk.py): a short friendly reply, never the no-answer text.
+SMALL_TALK = {
+    "greeting": (
+        "您好！我是民生政策问答助手。"
+        "想了解养老、医疗、就业、社会救助等哪方面的事，直接打字问我就行。"
+    ),
+    "thanks": "不客气！还有别的问题随时问我。",
+    "ok": "好的，还有问题随时问我。",
+    "goodbye": "再见！有问题随时来问。",
+    "identity": (
+        "我是民生政策问答助手，是自动回答的程序，不是真人。"
+        "我根据官方发布的资料回答本地民生措施的问题，每个回答都注明出处。"
+    ),
+    "emoji": "收到～有什么想问的，直接打字告诉我就行，比如：“家附近有没有老年食堂？”",
+    "empty": "我在。请直接打字说出您的问题，比如：“家附近有没有老年食堂？”",
+}
+
+# A message longer than matching.max_query_chars (bot/longtext.py).
+PARTLY_READ = "您的消息比较长，我只读了其中最后提问的部分。如果没答到点子上，请把问题单独发一遍。"
+
+# Follow-ups (bot/conversation.py): "还有别的吗" after an answer.
+NO_MORE = "关于「{title}」，资料里没有更多相关的内容了。您可以换个问题，或者从类别里找找看。"
+# A detail follow-up ("在哪") that brings back the same answer: it has nothing more specific.
+NOTHING_MORE_SPECIFIC = "关于「{title}」，资料里只有下面这些，没有写得更具体。"
+# A region follow-up ("那襄垣呢") when no answer is about that region itself.
+NOT_REGION_SPECIFIC = "资料里没有专门讲{region}的内容，下面是{found}的："
+MORE_ABOUT = "关于「{title}」，还有这些："
 MORE_ANSWERS = "和您的问题相关的还有："
 NO_WEBHOOK_SECRET = (
     "Webhook mode needs a secret: set telegram.webhook.secret_token in config.toml "
@@ -170,7 +198,10 @@ SOURCE_REFUSED = "没有加入这份原文：{reason}"
 # bot kb draft: ready-to-fill rows of the 条目 sheet from a source's passages.
 DRAFT_NOTE_USED = "原文段落 {passage}，回答过 {count} 个提问。请填写标题和类别。"
 DRAFT_NOTE_UNUSED = "原文段落 {passage}，还没有条目引用它。请填写标题和类别。"
-DRAFT_WRITTEN = "已写入 {path}：{rows} 行，其中 {used} 段回答过提问。填好标题和类别后即可导入。"
+DRAFT_WRITTEN = (
+    "已写入 {path}：条目表最后的 {rows} 行（黄色）是起草的，其中 {used} 段回答过提问。"
+    "要保留的填好标题和类别，不要的整行删掉，然后导入这个文件。"
+)
 DRAFT_NO_ROWS = "来源“{id}”的每一段原文都已经有条目引用了，没有可以起草的行。"
 DRAFT_UNKNOWN_SOURCE = "没有“{id}”这个来源。已有的来源：{ids}。"
 DRAFT_NO_ARTICLE = "来源“{id}”没有原文文件（file），没有可以起草的段落。"

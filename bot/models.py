@@ -147,6 +147,9 @@ class Entry(_Model):
     source: Text
     questions: list[Text] = Field(default_factory=list)
     notes: str = ""
+    # Where the resident goes next, shown under the excerpt: only the clerk's own words (never
+    # an invented office, phone number or address).
+    next_step: str = ""
 
     @field_validator("keywords")
     @classmethod
@@ -183,6 +186,7 @@ class Entry(_Model):
             source=self.source,
             questions=tuple(self.questions),
             notes=self.notes,
+            next_step=self.next_step.strip(),
         )
 
 
@@ -202,6 +206,7 @@ class EntryRecord:
     source: str
     questions: tuple[str, ...]
     notes: str
+    next_step: str = ""
 
     def rules(self) -> list[KeywordRule]:
         """The keyword rules, parsed."""

@@ -15,6 +15,15 @@ def source_line(item: AnswerItem) -> str:
 
 def render_answer(answer: Answer, categories: list[str], no_answer_text: str) -> str:
     """An answer as a resident reads it in the console."""
+    if answer.lead:
+        rest = answer.model_copy(update={"lead": []})
+        return "\n".join([*answer.lead, render_answer(rest, categories, no_answer_text)])
+    if answer.followup == "more" and answer.topic:
+        if not answer.answered:
+            return messages.NO_MORE.format(title=answer.topic)
+        lines = [messages.MORE_ABOUT.format(title=answer.topic)]
+        lines += [render_answer(answer.model_copy(update={"followup": None}), categories, "")]
+        return "\n".join(lines)
     if not answer.answered and answer.missing_detail and answer.suggestions:
         lines = [
             messages.MISSING_DETAIL.format(
@@ -22,6 +31,8 @@ def render_answer(answer: Answer, categories: list[str], no_answer_text: str) ->
             )
         ]
         lines += [f"  · {title}" for title in answer.suggestions]
+        if answer.next_step:
+            lines.append(f"{messages.NEXT_STEP_LABEL}：{answer.next_step}")
         return "\n".join(lines)
     if not answer.answered:
         lines = [no_answer_text]
@@ -37,6 +48,8 @@ def render_answer(answer: Answer, categories: list[str], no_answer_text: str) ->
     lines.append(source_line(best))
     if best.region:
         lines.append(f"{messages.REGION_LABEL}：{best.region_label or best.region}")
+    if best.next_step:
+        lines.append(f"{messages.NEXT_STEP_LABEL}：{best.next_step}")
     if answer.missing_detail:
         lines.append(messages.PART_MISSING_DETAIL.format(detail=answer.missing_detail))
     if more:

@@ -22,7 +22,9 @@ from bot.background import building_beside_answers, release_gradually
 from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
+from bot.longtext import question_part
 from bot.matcher import Candidate, MatchResult, match, specific_words
+from bot.models import EntryRecord
 from bot.normalize import normalize
 from bot.textindex import text_words
 
@@ -71,8 +73,10 @@ class KnowledgeService:
         settings: MatchingSettings,
         *,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        referrals: dict[str, str] | None = None,
     ) -> None:
         self.directory = directory
+        self.referrals = dict(referrals or {})
         self.settings = settings
         self.max_file_bytes = max_file_bytes
         self._index = self._build(directory)
@@ -87,6 +91,7 @@ class KnowledgeService:
             config.knowledge.dir,
             config.matching,
             max_file_bytes=config.knowledge.max_file_bytes,
+            referrals=config.referrals,
         )
 
     @property
@@ -110,12 +115,42 @@ class KnowledgeService:
         reload swaps them in the middle of it.
         """
         index = self._index
+        read, partial = question_part(question, self.settings.max_query_chars)
+        result = match(index, read, self.settings, preferred_region=region)
+        answer = self._compose(index, result)
+        if partial:
+            return answer.model_copy(update={"partial": True, "lead": [messages.PARTLY_READ]})
+        return answer
+
+    def related(
+        self, question: str, *, exclude: tuple[str, ...], region: str | None = None
+    ) -> Answer:
+        """Further answers to ``question`` besides those in ``exclude`` ("还有别的吗"): the next
+        candidates that would have been offered as further answers, best first."""
+        index = self._index
         result = match(index, question, self.settings, preferred_region=region)
-        return self._compose(index, result)
+        ratio = self.settings.secondary_ratio
+        cutoffs = {False: self.settings.cutoff, True: self.settings.passage_cutoff}
+        minimum = self.settings.min_content_coverage
+        items = [
+            self._item(index, c)
+            for c in result.candidates
+            if c.score >= ratio * cutoffs[c.passage]
+            and not c.unmet_details
+            and (not c.text_only or c.content_coverage >= minimum)
+            and index.documents[c.entry_number].id not in exclude
+        ][: self.settings.max_answers]
+        return Answer(query=result.query, answered=bool(items), answers=items)
+
+    def region_names(self, region: str) -> list[str]:
+        """A region's name and aliases, as residents may type them."""
+        known = self._index.knowledge.regions.get(region)
+        return [region, *known.aliases] if known else [region]
 
     def explain(self, question: str, *, region: str | None = None) -> MatchResult:
         """The full match trace for one question (what ``ask --explain`` prints)."""
-        return match(self._index, question, self.settings, preferred_region=region)
+        read, _ = question_part(question, self.settings.max_query_chars)
+        return match(self._index, read, self.settings, preferred_region=region)
 
     def reload(self, *, hold_large_drop: bool = False) -> ReloadReport:
         """Re-read the directory; swap in the new version only if all of it is valid.
@@ -205,7 +240,9 @@ class KnowledgeService:
             near_best = bool(
                 best and suggested and index.documents[best.entry_number] is suggested[0]
             )
+            first = suggested[0] if near_best and result.missing_detail else None
             return Answer(
+                next_step=self._next_step(first) if first else "",
                 query=result.query,
                 answered=False,
                 suggestions=[document.title for document in suggested],
@@ -255,8 +292,13 @@ class KnowledgeService:
             excerpt=entry.excerpt,
             source=source_ref(index.knowledge.sources[entry.source]),
             score=round(candidate.score, 3),
+            next_step=self._next_step(entry),
             highlights=sorted({term.hit.text for term in candidate.terms}, key=len, reverse=True),
         )
+
+    def _next_step(self, document: Document) -> str:
+        own = document.next_step if isinstance(document, EntryRecord) else ""
+        return own or self.referrals.get(document.category, "")
 
     def _suggest(self, index: MatchIndex, result: MatchResult) -> list[int]:
         """The nearest documents that share at least one specific term with the question (see

@@ -26,7 +26,7 @@ from bot.normalize import normalize
 from bot.privacy import hash_user, mask_personal
 
 logger = logging.getLogger(__name__)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RETRY_AFTER_SECONDS = 30.0
 SALT_FILE = "hash_salt"
 SALT_ENV = "BOT_HASH_SALT"
@@ -57,6 +57,9 @@ class DatabaseGone(sqlite3.OperationalError):
     """The database file was deleted or replaced under the open connection."""
 
 
+QUESTION, SMALL_TALK = "question", "small_talk"  # kinds of stored messages
+
+
 @dataclass
 class QueryRecord:
     """What is kept of one question: no identity, no personal numbers."""
@@ -69,6 +72,8 @@ class QueryRecord:
     top_category: str | None
     score: float | None
     latency_ms: float
+    # QUESTION or SMALL_TALK (你好, 谢谢…): small talk is neither answered nor unanswered.
+    kind: str = QUESTION
 
 
 @dataclass
@@ -258,6 +263,7 @@ class Store:
             "top_category": record.top_category,
             "score": record.score,
             "latency_ms": round(record.latency_ms, 3),
+            "kind": record.kind,
         }
         return self._insert("queries", row)
 
@@ -389,7 +395,9 @@ class Store:
 
         def work(db: sqlite_utils.Database) -> Totals:
             questions, answered = db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM queries WHERE time >= ?", [since]
+                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM queries "
+                "WHERE time >= ? AND kind = 'question'",
+                [since],
             ).fetchone()
             helpful, unhelpful = db.execute(
                 "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) "
@@ -414,6 +422,7 @@ class Store:
         def work(db: sqlite_utils.Database) -> list[str]:
             rows = db.execute(
                 "SELECT question FROM queries WHERE time >= ? AND answered = 0 AND question != '' "
+                "AND kind = 'question' "
                 "UNION ALL SELECT q.question FROM feedback f JOIN queries q ON q.id = f.query_id "
                 "WHERE f.time >= ? AND f.helpful = 0",
                 [since, since],
@@ -529,7 +538,16 @@ def _one_vote_v2(db: sqlite_utils.Database) -> None:
     db.table("feedback").create_index(["user_hash", "query_id", "entry_id"], unique=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1, _one_vote_v2]
+def _add_kind_v3(db: sqlite_utils.Database) -> None:
+    # Rows stored before small talk was told apart were all counted as questions.
+    db.table("queries").add_column("kind", str, not_null_default="question")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _create_v1,
+    _one_vote_v2,
+    _add_kind_v3,
+]
 
 
 def open_store(path: Path, *, salt: str = "", retention_days: int = 180) -> Store | None:

@@ -78,6 +78,7 @@ ENTRIES = SheetLayout(
         Column("来源", "source", 20),
         Column("示例问题", "questions", 40, is_list=True),
         Column("备注", "notes", 40),
+        Column("怎么办", "next_step", 30),  # shown to residents under the excerpt
     ),
 )
 SOURCES = SheetLayout(
@@ -121,6 +122,7 @@ EDITABLE = (ENTRIES, SOURCES, SYNONYMS, REGIONS)
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_TO_FILL = PatternFill("solid", fgColor="FFF2CC")  # light yellow: a drafted row to complete
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TEXT_FORMAT = "@"  # cells stay text: Excel must not turn 2024-03 into a date or 001 into 1
 
@@ -207,6 +209,13 @@ def add_sheet(
         sheet.protection.autoFilter = False
         sheet.protection.sort = False
     return sheet
+
+
+def mark_rows(sheet: Worksheet, first: int, count: int) -> None:
+    """Shade ``count`` rows from row ``first``: rows the clerk still has to fill in."""
+    for row in sheet.iter_rows(min_row=first, max_row=first + count - 1):
+        for cell in row:
+            cell.fill = _TO_FILL
 
 
 def _lines(value: object, width: int) -> int:

@@ -7,6 +7,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.config import Config
+from bot.conversation import ConversationMemory
 from bot.service import KnowledgeService
 from bot.storage import Store
 from handlers.callbacks import KeyDirectory
@@ -15,6 +16,7 @@ SERVICE = "service"
 CONFIG = "config"
 KEYS = "keys"
 STORE = "store"
+CONVERSATIONS = "conversations"
 
 
 def service_of(context: ContextTypes.DEFAULT_TYPE) -> KnowledgeService:
@@ -33,6 +35,16 @@ def store_of(context: ContextTypes.DEFAULT_TYPE) -> Store | None:
     """The database, when the bot runs with one."""
     store: Store | None = context.bot_data.get(STORE)
     return store
+
+
+def conversations_of(context: ContextTypes.DEFAULT_TYPE) -> ConversationMemory:
+    """The follow-up state of every chat (per member in groups), made on first use."""
+    memory: ConversationMemory | None = context.bot_data.get(CONVERSATIONS)
+    if memory is None:
+        minutes = config_of(context).conversation.timeout_minutes
+        memory = ConversationMemory(minutes * 60)
+        context.bot_data[CONVERSATIONS] = memory
+    return memory
 
 
 def keys_of(context: ContextTypes.DEFAULT_TYPE) -> KeyDirectory:

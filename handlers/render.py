@@ -24,7 +24,7 @@ MAX_ALERT_CHARS = 200
 
 def answer_html(item: AnswerItem) -> str:
     """Bold title, the excerpt with the question's words highlighted, a short source line
-    (publisher · date: the full title is behind 来源详情) and the region."""
+    (publisher · date: the full title is behind 来源详情), the region and the next step."""
     note = coverage_note(item)
     return (
         f"<b>{html.escape(item.title)}</b>\n\n"
@@ -32,6 +32,7 @@ def answer_html(item: AnswerItem) -> str:
         f"{html.escape(note) + chr(10) if note else ''}\n"
         f"{messages.SOURCE_LABEL}：{html.escape(short_source(item.source))}\n"
         f"{messages.REGION_LABEL}：{html.escape(item.region_label or item.region)}"
+        + (f"\n{messages.NEXT_STEP_LABEL}：{html.escape(item.next_step)}" if item.next_step else "")
     )
 
 

@@ -14,14 +14,16 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import messages
+from bot import messages, smalltalk
 from bot.answers import Answer, AnswerItem
+from bot.conversation import answer_in_context, next_turn
 from bot.service import KnowledgeService
-from bot.storage import QueryRecord
+from bot.storage import SMALL_TALK, QueryRecord
 from handlers import callbacks, render
 from handlers.admin import reload_decision
 from handlers.common import (
     config_of,
+    conversations_of,
     edit_keyboard_under_button,
     edit_under_button,
     keys_of,
@@ -59,13 +61,24 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     question = addressed_text(message, context.bot)
     if question is None:
         return
+    talk = smalltalk.classify(question)
+    if talk is not None:
+        await _small_talk(message, context, update.effective_user.id, question, talk)
+        return
     async with _typing_if_slow(context, message.chat_id):
         store = store_of(context)
         user_id = update.effective_user.id
         region = store.region_of(user_id) if store else None
         started = time.perf_counter()
         # Matching costs a millisecond or two at any knowledge size: no thread hop needed.
-        answer = service_of(context).ask(question, region=region)
+        memory, key = conversations_of(context), (message.chat_id, user_id)
+        previous = memory.get(key)
+        answer = answer_in_context(service_of(context), question, previous, region=region)
+        turn = next_turn(answer, previous)
+        if turn is None:
+            memory.forget(key)
+        else:
+            memory.remember(key, turn)
         latency_ms = (time.perf_counter() - started) * 1000
         query_id = None
         if store is not None:
@@ -83,6 +96,32 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 )
             )
         await send_answer(message, answer, context, query_id)
+
+
+async def _small_talk(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    user_id: int,
+    question: str,
+    talk: smalltalk.SmallTalk,
+) -> None:
+    """A short friendly reply, stored as small talk so it never counts as unanswered."""
+    store = store_of(context)
+    if store is not None:
+        store.record_query(
+            QueryRecord(
+                user_id=user_id,
+                chat_type=message.chat.type,
+                question=question,
+                answered=False,
+                top_entry=None,
+                top_category=None,
+                score=None,
+                latency_ms=0.0,
+                kind=SMALL_TALK,
+            )
+        )
+    await message.reply_text(messages.SMALL_TALK[talk])
 
 
 async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -105,6 +144,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if update.effective_message is None or update.effective_user is None:
         return
     store = store_of(context)
+    conversations_of(context).forget((update.effective_message.chat_id, update.effective_user.id))
     deleted = store.forget(update.effective_user.id) if store else 0
     text = messages.FORGET_FAILED if deleted < 0 else messages.FORGET_DONE.format(count=deleted)
     await update.effective_message.reply_text(text)
@@ -268,8 +308,16 @@ async def send_answer(
     query_id: int | None = None,
 ) -> None:
     """The best answer with its buttons, or suggestions, or the honest fallback; in groups as
-    a reply to the question."""
+    a reply to the question. A follow-up's lead line (what it could not do) comes first."""
     quote = message.chat.type != ChatType.PRIVATE
+    if answer.lead:
+        await message.reply_text("\n".join(answer.lead), do_quote=quote)
+    if answer.followup == "more" and not answer.answered and answer.topic:
+        text = messages.NO_MORE.format(title=answer.topic)
+        await message.reply_html(
+            html.escape(text), reply_markup=render.miss_keyboard([]), do_quote=quote
+        )
+        return
     if answer.answered:
         best, *more = answer.answers
         reply_to = message.message_id if quote else None
@@ -284,6 +332,8 @@ async def send_answer(
             text = messages.MISSING_DETAIL.format(
                 detail=answer.missing_detail, title=answer.suggestions[0]
             )
+            if answer.next_step:
+                text += f"\n{messages.NEXT_STEP_LABEL}：{answer.next_step}"
         await message.reply_html(
             html.escape(text), reply_markup=render.miss_keyboard(titled), do_quote=quote
         )

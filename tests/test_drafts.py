@@ -9,9 +9,11 @@ import pytest
 
 from bot.cli import main
 from bot.config import MatchingSettings
-from bot.drafts import ENTRY_COLUMNS, ENTRY_SHEET, suggest_keywords
+from bot.drafts import suggest_keywords
+from bot.loader import load_knowledge
 from bot.service import KnowledgeService
 from bot.storage import QueryRecord, Store
+from bot.workbook import ENTRIES
 from tests.documents import notice_docx
 
 TITLE = "襄垣县关于提高高龄老人津贴标准的通知"
@@ -49,11 +51,21 @@ def log(store: Store, question: str, answered: bool, top_entry: str | None = Non
 
 
 def sheet_rows(path: Path) -> list[dict[str, str]]:
+    """The drafted rows: the shaded ones after the knowledge's own entries."""
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == [ENTRY_SHEET]
-    header, *rows = workbook[ENTRY_SHEET].iter_rows(values_only=True)
-    assert header == ENTRY_COLUMNS
-    return [{k: v or "" for k, v in zip(header, row, strict=True)} for row in rows]
+    sheet = workbook[ENTRIES.name]
+    header, *rows = sheet.iter_rows(values_only=True)
+    assert list(header) == ENTRIES.headers()
+    shaded = [
+        {k: v or "" for k, v in zip(header, row, strict=True)}
+        for number, row in enumerate(rows, 2)
+        if sheet.cell(number, 1).fill.fgColor.rgb.endswith("FFF2CC")
+    ]
+    # The drafted rows come last, after every entry of the knowledge.
+    assert [tuple(r.values()) for r in shaded] == [
+        tuple(v or "" for v in r) for r in rows[-len(shaded) :]
+    ]
+    return shaded
 
 
 def test_passages_that_answered_questions_come_first_ready_to_fill(
@@ -71,7 +83,9 @@ def test_passages_that_answered_questions_come_first_ready_to_fill(
     out = tmp_path / "草稿.xlsx"
     command = ["kb", "draft", SOURCE_ID, "--knowledge", str(kb_with_notice), "--db", str(db)]
     assert main([*command, "--out", str(out)]) == 0
-    assert f"已写入 {out}：3 行，其中 2 段回答过提问" in capsys.readouterr().out
+    assert f"已写入 {out}：条目表最后的 3 行（黄色）是起草的，其中 2 段回答过提问" in (
+        capsys.readouterr().out
+    )
 
     rows = sheet_rows(out)
     assert [row["摘录"] for row in rows] == [LONGEVITY, APPLYING, ALLOWANCE]
@@ -110,7 +124,7 @@ def test_without_a_database_every_uncovered_passage_is_listed(
     command = ["kb", "draft", SOURCE_ID, "--knowledge", str(kb_with_notice)]
     assert main([*command, "--db", str(tmp_path / "none.db"), "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    assert "没有找到提问记录" in captured.err and "3 行，其中 0 段回答过提问" in captured.out
+    assert "没有找到提问记录" in captured.err and "3 行（黄色）是起草的，其中 0 段" in captured.out
     assert [row["摘录"] for row in sheet_rows(out)] == [ALLOWANCE, LONGEVITY, APPLYING]
 
 
@@ -127,3 +141,28 @@ def test_unknown_or_fully_covered_sources(
     out = tmp_path / "a.xlsx"
     assert main([*base, "src-a", "--out", str(out)]) == 0  # both sentences are entries already
     assert "每一段原文都已经有条目引用了" in capsys.readouterr().out and not out.exists()
+
+
+def test_a_draft_completed_by_the_clerk_imports_as_new_entries(
+    kb_with_notice: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "draft.xlsx"
+    command = ["kb", "draft", SOURCE_ID, "--knowledge", str(kb_with_notice)]
+    assert main([*command, "--db", str(tmp_path / "none.db"), "--out", str(out)]) == 0
+    workbook = openpyxl.load_workbook(out)
+    sheet = workbook[ENTRIES.name]
+    header = [cell.value for cell in sheet[1]]
+    title, category = header.index("标题") + 1, header.index("类别") + 1
+    drafted = [row for row in range(2, sheet.max_row + 1) if sheet.cell(row, title).value is None]
+    assert len(drafted) == 3
+    keep, *drop = drafted
+    sheet.cell(keep, title).value = "高龄津贴提高到每月80元"
+    sheet.cell(keep, category).value = "养老服务"
+    for row in sorted(drop, reverse=True):
+        sheet.delete_rows(row)
+    workbook.save(out)
+    capsys.readouterr()
+    assert main(["kb", "import", str(out), "--knowledge", str(kb_with_notice)]) == 0
+    assert "新增 1 条" in capsys.readouterr().out
+    added = {e.id: e for e in load_knowledge(kb_with_notice).entries}[f"{SOURCE_ID}-1"]
+    assert added.title == "高龄津贴提高到每月80元" and added.excerpt == ALLOWANCE

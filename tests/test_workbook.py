@@ -57,7 +57,7 @@ def test_export_layout(kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
         assert sheet.auto_filter.ref.startswith("A1:")
         assert sheet.column_dimensions["A"].width == layout.columns[0].width
     entries = workbook["条目"]
-    assert entries.auto_filter.ref == "A1:I7"
+    assert entries.auto_filter.ref == "A1:J7"  # 编号 … 备注, 怎么办
     first = [cell.value for cell in entries[2]]
     assert first[:4] == ["elderly-canteens", "幸福食堂", "养老服务", "长治市"]
     assert first[4] == "幸福食堂\n配餐点\n老年人 吃饭\n食堂"  # one keyword rule per line
