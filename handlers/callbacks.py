@@ -126,7 +126,7 @@ def reload_data(key: str, confirm: bool) -> str:
 
 def change_data(key: str, confirm: bool) -> str:
     """Confirm (or cancel) the waiting knowledge change ``key`` (an upload or a rollback)."""
-    return f"k:{'1' if confirm else '0'}:{key}"
+    return f"x:{'1' if confirm else '0'}:{key}"
 
 
 def parse(data: str | None) -> Action | None:
@@ -174,7 +174,7 @@ def parse(data: str | None) -> Action | None:
         return Action("feedback", (parts[2],), helpful=helpful, query_id=query_id)
     if kind == "u" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
         return Action("reload_confirm" if parts[1] == "1" else "reload_cancel", (parts[2],))
-    if kind == "k" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
+    if kind == "x" and len(parts) == 3 and parts[1] in ("0", "1") and _is_key(parts[2]):
         return Action("change_confirm" if parts[1] == "1" else "change_cancel", (parts[2],))
     if kind == "r" and len(parts) in (2, 3) and (parts[1] == "-" or _is_key(parts[1])):
         owner = None

@@ -41,8 +41,8 @@ PENDING = "pending_source"
 CAPTION = re.compile(r"^\s*来源\s*[：:]\s*")
 # A document of any type with that caption: a wrong type is refused with a reason here.
 SOURCE_DOCUMENT = filters.Document.ALL & filters.CaptionRegex(CAPTION)
-# Callback data of the confirmation buttons: s:1:<key> confirms, s:0:<key> cancels.
-DECISION_PATTERN = r"s:[01]:[0-9a-f]{8}"
+# Callback data of the confirmation buttons: d:1:<key> confirms, d:0:<key> cancels.
+DECISION_PATTERN = r"d:[01]:[0-9a-f]{8}"
 # What a clerk may write for "the document states no date".
 NO_DATE = ("", "无", "没有", "未注明", "不详")
 MAX_EXCERPT_SHOWN = 300
@@ -69,7 +69,7 @@ def parse_caption(caption: str) -> tuple[str, str, str, str | None] | None:
 
 def decision_data(key: str, confirm: bool) -> str:
     """Callback data of 确认更新 (or 取消) for the pending document ``key``."""
-    return f"s:{'1' if confirm else '0'}:{key}"
+    return f"d:{'1' if confirm else '0'}:{key}"
 
 
 async def source_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -878,3 +878,21 @@ async def test_a_miss_sharing_only_a_region_name_offers_the_categories_only(bot:
     assert rows(sent) == [["📂 按类别查看"]]
     await bot.send("襄垣县就业")  # a specific shared word: answered or suggested, never empty
     assert "襄垣县就业岗位" in api.sent()[-1]["text"] or ["襄垣县就业岗位"] in rows(api.sent()[-1])
+
+
+def test_every_kind_of_button_has_its_own_prefix() -> None:
+    """Two kinds sharing a prefix were told apart only by their number of parts."""
+    samples = {
+        "category": callbacks.category_data("养老服务"),
+        "menu": callbacks.menu_data(None),
+        "miss": callbacks.miss_data([]),
+        "source": callbacks.source_data("elderly-canteens"),
+        "change": callbacks.change_data("ab12cd34", True),
+        "reload": callbacks.reload_data("ab12cd34", True),
+        "region": callbacks.region_data(None),
+    }
+    prefixes = {kind: data.split(":")[0] for kind, data in samples.items()}
+    assert len(set(prefixes.values())) == len(prefixes), prefixes
+    from handlers.sources import DECISION_PATTERN
+
+    assert DECISION_PATTERN.split(":")[0] not in prefixes.values()
