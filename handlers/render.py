@@ -158,7 +158,9 @@ def unhelpful_keyboard(
     the other vote — three rows at most."""
     ids = [i for i, _ in more][: callbacks.MAX_MORE]
     rows = [[button(title, callbacks.entry_data(i))] for i, title in more[:2]]
-    rows.append([button(messages.CATEGORIES_BUTTON, callbacks.menu_data(None))])
+    # The categories' 返回 leads back to those related answers (and the categories again).
+    shown = [i for i, _ in more[:2]]
+    rows.append([button(messages.CATEGORIES_BUTTON, callbacks.menu_data(shown))])
     rows.append(
         [
             button(messages.VOTED_UNHELPFUL, callbacks.thanks_data()),

@@ -779,7 +779,10 @@ async def test_votes_one_per_person_changeable_with_a_thank_you(remembering_bot:
     ]
     buttons = dict(remembering_bot.buttons(unhelpful))
     await remembering_bot.tap(buttons["📂 按类别查看"], user_id=3)
-    assert "养老服务" in rows(api.sent("editMessageReplyMarkup")[-1])[0]
+    categories = api.sent("editMessageReplyMarkup")[-1]
+    assert "养老服务" in rows(categories)[0] and rows(categories)[-1] == ["« 返回"]
+    await remembering_bot.tap(dict(remembering_bot.buttons(categories))["« 返回"], user_id=3)
+    assert rows(api.sent("editMessageReplyMarkup")[-1]) == [["襄垣县就业岗位"], ["📂 按类别查看"]]
     await remembering_bot.tap(buttons["襄垣县就业岗位"], user_id=3)
     assert api.sent()[-1]["text"].startswith("<b>襄垣县就业岗位</b>")
     # Someone else's press (in a group) is thanked, not stored, and changes no buttons.
