@@ -24,7 +24,7 @@ def run_from_cli(config: Config, args: argparse.Namespace) -> str:
     from benchmarks.report import benchmark_table, plot_p99
 
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
-    dev = _seed_questions(Path(args.question_file), config)
+    dev = _seed_questions(Path(args.question_file) if args.question_file else None, config)
     results = run_benchmark(config.knowledge.dir, dev, sizes, args.questions)
     articles = "".join(
         p.read_text(encoding="utf-8") for p in (config.knowledge.dir / "articles").glob("*")
@@ -37,9 +37,11 @@ def run_from_cli(config: Config, args: argparse.Namespace) -> str:
     return json.dumps(results, ensure_ascii=False) if args.json else benchmark_table(results)
 
 
-def _seed_questions(path: Path, config: Config) -> list[str]:
+def _seed_questions(path: Path | None, config: Config) -> list[str]:
     """The question file's questions, or the knowledge's example questions without one."""
     try:
+        if path is None:
+            raise FileNotFoundError("no question file")
         lines = path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line)["q"] for line in lines if line.strip()]
     except (OSError, ValueError, KeyError):

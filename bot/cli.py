@@ -1,9 +1,10 @@
 """Command line: ``python -m bot <command>`` (the same as ``bot <command>``).
 
 Commands: ``ask``, ``chat`` (the default), ``run``, ``report``, ``export-unanswered``, ``bench``,
-``validate``, ``kb test``, ``kb lint``, ``kb add-source``, ``kb draft``. Every command
-takes ``--config`` and ``--knowledge`` after its name. Errors become one-line messages, never
-tracebacks.
+``validate``, ``kb test``, ``kb lint``, ``kb export``, ``kb import``, ``kb versions``,
+``kb rollback``, ``kb add-source``, ``kb draft`` (tests/test_architecture.py checks this list
+against the parser). Every command takes ``--config`` and ``--knowledge`` after its name.
+Errors become one-line messages, never tracebacks.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 UNANSWERED_DAYS = 30  # the 未回答 sheet of an exported workbook
 CONSOLE = "console"  # the console chat's one conversation key
-DEV_QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared/eval/dev_questions.jsonl"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,9 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--questions", type=int, default=1000, help="size of the question mix")
     bench.add_argument(
         "--question-file",
-        default=str(DEV_QUESTIONS),
-        help="seed questions, JSONL with a 'q' field (default: the development set); "
-        "without it the knowledge base's example questions are used",
+        help="seed questions, JSONL with a 'q' field (docs/benchmarks.md uses the development "
+        "set); without it, or if unreadable, the knowledge base's example questions",
     )
     bench.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
     bench.add_argument("--plot", metavar="PNG", help="also draw p99 against size (matplotlib)")

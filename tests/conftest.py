@@ -10,6 +10,8 @@ from bot.config import MatchingSettings
 from bot.service import KnowledgeService
 
 ROOT = Path(__file__).resolve().parent.parent
+# The shared development set, outside the repository (a test using it skips that part without).
+DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
 SOURCES = """
 [[sources]]

@@ -111,3 +111,22 @@ def test_shipped_knowledge_validates() -> None:
     knowledge = load_knowledge(ROOT / "knowledge")
     assert len(knowledge.entries) >= 20
     assert {"养老服务", "医疗卫生", "就业创业"} <= set(knowledge.categories())
+
+
+def test_the_cli_docstring_names_every_command() -> None:
+    import bot.cli
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    doc = bot.cli.__doc__ or ""
+    for name, sub in commands.choices.items():
+        nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        names = [f"{name} {child}" for child in nested[0].choices] if nested else [name]
+        for full in names:
+            assert f"``{full}``" in doc, f"bot/cli.py's docstring does not name {full}"
+
+
+def test_no_default_path_points_outside_the_repository() -> None:
+    source = (ROOT / "bot" / "cli.py").read_text(encoding="utf-8")
+    assert "parent.parent.parent" not in source and "shared/eval" not in source

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.cli import DEV_QUESTIONS, main
+from bot.cli import main
 from bot.config import MatchingSettings, load_config
 from bot.loader import load_knowledge
 from bot.service import KnowledgeService
 from bot.storage import QueryRecord, open_store
 from bot.workbook import ENTRIES, REGIONS, SOURCES, SYNONYMS, UNANSWERED
-from tests.conftest import ROOT
+from tests.conftest import DEV_QUESTIONS, ROOT
 
 
 def export(kb: Path, xlsx: Path, capsys: pytest.CaptureFixture[str], db: Path | None = None) -> str:
