@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from bot.config import MatchingSettings
 from bot.index import MatchIndex
 from bot.normalize import normalize
-from bot.segment import general_frequency, general_total
+from bot.segment import general_frequency, general_total, is_function_word
 from bot.terms import Hit, find_regions, find_terms
 from bot.textindex import K1
 
@@ -65,6 +65,11 @@ TOTAL_AMOUNT = re.compile(r"\d[\d.]*\s*余?[万亿千百]?余?元")
 MIN_PHRASE_CHARS = 3
 MAX_PHRASE_CHARS = 12
 PHRASE_BONUS = 3.0
+# A run of two or more of the question's words that a text says word for word (乡村振兴 typed as
+# 乡村 + 振兴, 基本盘 as 基本 + 盘) is stronger evidence than the same words apart: points for
+# each character beyond the shortest such run, up to the whole-question bonus.
+PHRASE_RUN_POINTS = 0.5
+MIN_RUN_CHARS = 3
 COMMON_SPECIFICITY = 8.0
 RARE_SPECIFICITY = 13.0
 REGION_NAME_WEIGHT = 0.5
@@ -106,6 +111,8 @@ class Candidate:
     answers_another_part: bool = False
     # Share of the question's specific words that this candidate's terms explain.
     content_coverage: float = 1.0
+    # The longest run of the question's words the candidate's text says word for word.
+    phrase: tuple[int, int] | None = None
     passage: bool = False
     score: float = 0.0
     score_before_details: float = 0.0
@@ -189,7 +196,7 @@ def match(
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
     content: list[tuple[int, int, float]] | None = None  # needed only for text-only candidates
     for candidate in islice(candidates, RERANK_DEPTH):
-        _score_title_and_region(candidate, index, text, regions, asked, clause_of, settings)
+        _score_title_and_region(candidate, index, text, spans, regions, asked, clause_of, settings)
         if candidate.text_only:
             if content is None:
                 framing = _word_set(tuple(settings.question_words))
@@ -515,11 +522,13 @@ def _score_title_and_region(
     candidate: Candidate,
     index: MatchIndex,
     text: str,
+    spans: list[tuple[int, int]],
     regions: list[str],
     asked: dict[str, list[tuple[int, int]]],
     clause_of: list[int],
     settings: MatchingSettings,
 ) -> None:
+    framing = _word_set(tuple(settings.question_words))
     title = index.titles[candidate.entry_number]
     similarity = fuzz.partial_ratio(title, text.replace(" ", "")) if text else 0.0
     candidate.title_similarity = similarity
@@ -529,8 +538,15 @@ def _score_title_and_region(
     document = index.documents[candidate.entry_number]
     said = document.title + "\n" + document.excerpt
     compact = text.replace(" ", "")
-    if MIN_PHRASE_CHARS <= len(compact) <= MAX_PHRASE_CHARS and compact in said:
-        bonus += PHRASE_BONUS  # a short search typed as the text says it (五张牌, 一县一业)
+    candidate.phrase = _longest_said_run(text, spans, said, framing)
+    pieces = text.split(" ")
+    if MIN_PHRASE_CHARS <= len(compact) <= MAX_PHRASE_CHARS and all(p in said for p in pieces):
+        # A short search typed as the text says it (五张牌, 一县一业, 榆次 农文旅).
+        bonus += PHRASE_BONUS
+    elif candidate.phrase is not None and candidate.text_only:
+        # Only for what its text found: where a rule fired, the clerk's words already weigh it.
+        start, end = candidate.phrase
+        bonus += min(PHRASE_BONUS, PHRASE_RUN_POINTS * (end - start - MIN_RUN_CHARS + 1))
     amount = TOTAL_AMOUNT if any(word in text for word in TOTAL_WORDS) else AMOUNT
     # A detail is asked of this candidate when it stands in a part of the question its words are
     # in ("消费券还发不发 另外夜市几点收摊" asks no opening hours of the vouchers).
@@ -586,11 +602,39 @@ def _content_words(
     return words
 
 
+def _longest_said_run(
+    text: str, spans: list[tuple[int, int]], said: str, framing: frozenset[str]
+) -> tuple[int, int] | None:
+    """The longest run of two or more whole words of the question that ``said`` holds word
+    for word, not made of framing and function words only (是什么, 怎么办理)."""
+    best: tuple[int, int] | None = None
+    for first in range(len(spans) - 1):
+        start = spans[first][0]
+        for last in range(first + 1, len(spans)):
+            end = spans[last][1]
+            if " " in text[start:end] or text[start:end] not in said:
+                break  # a longer run holds this one: it is not said either
+            longest = best is None or end - start > best[1] - best[0]
+            if (
+                longest
+                and end - start >= MIN_RUN_CHARS
+                and any(_says_something(text[s:e], framing) for s, e in spans[first : last + 1])
+            ):
+                best = (start, end)
+    return best
+
+
+def _says_something(word: str, framing: frozenset[str]) -> bool:
+    return word not in framing and not is_function_word(word)
+
+
 def _content_coverage(candidate: Candidate, content: list[tuple[int, int, float]]) -> float:
     total = sum(weight for _, _, weight in content)
     if total <= 0:
         return 1.0
     spans = [(t.hit.start, t.hit.end) for t in candidate.terms if t.points > 0]
+    if candidate.phrase is not None:
+        spans.append(candidate.phrase)  # every word of a run the text says is explained
     # A word is explained by a term covering more than half of it (人员 does not explain 特困人员).
     explained = sum(
         weight

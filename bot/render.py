@@ -93,6 +93,9 @@ def render_explanation(result: MatchResult, index: MatchIndex, top: int = 5) -> 
         ]
         lines.append(f"   terms: {', '.join(parts)}")
         details = f", asks for {'/'.join(candidate.unmet_details)} (not stated)"
+        if candidate.phrase is not None:
+            start, end = candidate.phrase
+            lines.append(f"   said together: {result.normalized[start:end]}")
         lines.append(
             f"   evidence {candidate.keyword_points:.2f} + and-rules {candidate.rule_bonus:.2f}, "
             f"coverage {candidate.coverage:.0%}, question words explained "

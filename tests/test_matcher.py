@@ -409,3 +409,18 @@ def test_an_answer_names_the_topic_its_sentence_does_not_cover(tmp_path: Path) -
     plain = service.ask("幸福食堂明年还扩容吗").answers[0]
     assert plain.not_covered == [] and "没有讲到" not in answer_html(plain)
     assert "covers" not in answer.model_dump_json()  # not part of the JSON contract
+
+
+def test_words_a_passage_says_together_outrank_the_same_words_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(
+        "乡村要振兴，先修路。\n推进乡村振兴，新修道路。",
+        encoding="utf-8",
+    )
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
+    # Apart, the shorter passage would rank first (BM25's length normalisation).
+    result = service.explain("乡村振兴怎么搞")
+    best = result.candidates[0]
+    assert service.ask("乡村振兴怎么搞").answers[0].id == "src-a#2"
+    assert best.phrase is not None
+    assert result.normalized[best.phrase[0] : best.phrase[1]] == "乡村振兴"
