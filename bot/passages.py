@@ -8,6 +8,7 @@ item, at most ``MAX_PASSAGE_CHARS`` characters. One article file may hold severa
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -24,6 +25,10 @@ HEADLINE_CHARS = 60
 REPRESENTED_SHARE = 0.8
 
 _SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』）)]*")
+# An enumerated point (一是…；二是…, （三）…) starts a passage: a point's own sentences stay
+# together, and no passage holds the tail of one point and the head of the next.
+_NUMERAL = "[一二三四五六七八九十]+"
+_POINT_START = re.compile(rf"(?<=[；;，,。])(?:{_NUMERAL}是|[（(]{_NUMERAL}[）)])")
 _CLAUSE_END = re.compile(r"[；;，,、]")
 _FULL_STOP = re.compile(r"[。！？!?]")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -174,7 +179,27 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentences of a paragraph; short ones joined to the next, long ones cut at clauses."""
+    """Passages of a paragraph: each enumerated point whole when it fits, otherwise its
+    sentences; short sentences joined to the next, long ones cut at clauses."""
+    pieces: list[tuple[int, int]] = []
+    for point_start, point_end in _points(text, start, end):
+        if point_end - point_start <= MAX_PASSAGE_CHARS and point_start != start:
+            pieces.append((point_start, point_end))
+        else:
+            pieces.extend(_sentence_pieces(text, point_start, point_end))
+    return [(s, e) for s, e in pieces if text[s:e].strip()]
+
+
+def _points(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The paragraph cut before each enumerated point; the part before the first point (or a
+    paragraph without points) comes first, starting at ``start``."""
+    cuts = [match.start() for match in _POINT_START.finditer(text, start, end)]
+    bounds = [start, *(cut for cut in cuts if cut > start), end]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _sentence_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of a span; short ones joined to the next, long ones cut at clauses."""
     sentences = []
     position = start
     for match in _SENTENCE_END.finditer(text, start, end):
@@ -201,7 +226,7 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
             pieces[-1] = (pieces[-1][0], pending[1])
         else:
             pieces.append(pending)
-    return [(s, e) for s, e in pieces if text[s:e].strip()]
+    return pieces
 
 
 def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:

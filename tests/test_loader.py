@@ -353,3 +353,19 @@ def test_the_configured_size_limit_holds_for_reloads(tmp_path: Path) -> None:
     ):
         service.reload()
     assert len(service.knowledge.entries) == 6  # the old version keeps answering
+
+
+def test_an_enumerated_point_is_one_passage_with_its_own_sentences(tmp_path: Path) -> None:
+    kb = write_knowledge(tmp_path)
+    paragraph = (
+        "县委书记表示，将抓好三件事。一是围绕城镇建设，推动城乡面貌再上台阶，谋深做实城乡融合文章；"
+        "二是围绕基层治理提效年，推动党建引领基层治理再上台阶。实施好“五治提升”工程，"
+        "竭尽全力把蓝图变成实景。三是围绕民生保障，办好群众身边的每一件实事。"
+    )
+    (kb / "articles" / "a.txt").write_text(paragraph, encoding="utf-8")
+    excerpts = [p.excerpt for p in load_knowledge(kb).passages]
+    # The sentence after 二是 … 。 belongs to point two, not to a passage of its own.
+    assert any(e.startswith("二是") and e.endswith("变成实景。") for e in excerpts)
+    assert any(e.startswith("三是") for e in excerpts)
+    assert not any("一是" in e and "二是" in e for e in excerpts)
+    assert "".join(excerpts) == paragraph
