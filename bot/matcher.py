@@ -541,8 +541,11 @@ def _score_title_and_region(
     candidate.phrase = _longest_said_run(text, spans, said, framing)
     pieces = text.split(" ")
     if MIN_PHRASE_CHARS <= len(compact) <= MAX_PHRASE_CHARS and all(p in said for p in pieces):
-        # A short search typed as the text says it (五张牌, 一县一业, 榆次 农文旅).
+        # A short search typed as the text says it (五张牌, 一县一业, 榆次 农文旅); its pieces
+        # said one after the other (排污口 整治 in 入河排污口整治) a little more.
         bonus += PHRASE_BONUS
+        if len(pieces) > 1 and compact in said:
+            bonus += PHRASE_RUN_POINTS
     elif candidate.phrase is not None and candidate.text_only:
         # Only for what its text found: where a rule fired, the clerk's words already weigh it.
         start, end = candidate.phrase

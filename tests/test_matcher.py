@@ -424,3 +424,26 @@ def test_words_a_passage_says_together_outrank_the_same_words_apart(tmp_path) ->
     assert service.ask("乡村振兴怎么搞").answers[0].id == "src-a#2"
     assert best.phrase is not None
     assert result.normalized[best.phrase[0] : best.phrase[1]] == "乡村振兴"
+
+
+def test_a_phrase_the_sources_quote_is_one_term(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(
+        "稳住煤炭、粮食两个“基本盘”，推动经济总量实现新的跃升。\n盘活基本建设资金，用好每一笔钱。",
+        encoding="utf-8",
+    )
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
+    result = service.explain("基本盘")
+    # jieba alone splits 基本盘 into 基本 + 盘; quoted in a source, it is one word of its own.
+    assert result.tokens == ["基本盘"]
+    assert service.ask("基本盘").answers[0].id == "src-a#1"
+
+
+def test_a_short_search_whose_pieces_a_text_says_in_a_row_wins_a_tie(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(
+        "整治乡镇企业的排污口，做到应查尽查，确保水质达标。\n开展入河排污口整治，消除黑臭水体，确保水质达标。",
+        encoding="utf-8",
+    )
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
+    assert service.ask("排污口 整治").answers[0].id == "src-a#2"
