@@ -447,3 +447,15 @@ def test_a_short_search_whose_pieces_a_text_says_in_a_row_wins_a_tie(tmp_path) -
     )
     service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     assert service.ask("排污口 整治").answers[0].id == "src-a#2"
+
+
+def test_asking_for_a_total_is_framing_not_a_word_the_answer_must_say(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(
+        "保险公司与县林业主管部门签订保险合同，每年为当地百姓提供1000万元的风险保障。",
+        encoding="utf-8",
+    )
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
+    # 一共 is rare in general Chinese, so it would weigh most of what the answer must explain.
+    result = service.ask("这保险每年一共能提供多少保障")
+    assert result.answered and result.answers[0].id == "src-a#1"
