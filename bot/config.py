@@ -147,6 +147,8 @@ DEFAULT_DETAILS: dict[str, list[str]] = {
         "收多少",
         "要钱",
         "花钱",
+        "掏钱",
+        "出钱",
         "价格",
         "价钱",
         "几块钱",
@@ -210,7 +212,7 @@ DEFAULT_DETAILS: dict[str, list[str]] = {
 }
 # Words in a text that state a detail although they do not name it (a fee of 0 is 免费).
 DEFAULT_DETAIL_STATED: dict[str, list[str]] = {
-    "费用": ["免费"],
+    "费用": ["免费", "政府投保", "政府出资"],
     "门票价格": ["免费"],
 }
 # Details an amount per unit states (每户1.08万元).

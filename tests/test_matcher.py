@@ -459,3 +459,21 @@ def test_asking_for_a_total_is_framing_not_a_word_the_answer_must_say(tmp_path) 
     # 一共 is rare in general Chinese, so it would weigh most of what the answer must explain.
     result = service.ask("这保险每年一共能提供多少保障")
     assert result.answered and result.answers[0].id == "src-a#1"
+
+
+def test_who_pays_is_asked_by_tao_qian_and_stated_by_who_insures(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(
+        "襄垣县建立起“政府投保,保险理赔,群众受益”的野猪致害补偿救助机制。",
+        encoding="utf-8",
+    )
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
+    question = "野猪保险要俺们自个儿掏钱不"
+    unmet = {
+        service.index.documents[c.entry_number].id: c.unmet_details
+        for c in service.explain(question).candidates
+    }
+    # The entry never says who pays: 掏钱 asks for the cost; 政府投保 says who pays.
+    assert unmet["wildlife-insurance"] == ["费用"]
+    assert unmet["src-a#1"] == []
+    assert service.ask(question).missing_detail == "费用"
