@@ -477,3 +477,14 @@ def test_who_pays_is_asked_by_tao_qian_and_stated_by_who_insures(tmp_path) -> No
     assert unmet["wildlife-insurance"] == ["费用"]
     assert unmet["src-a#1"] == []
     assert service.ask(question).missing_detail == "费用"
+
+
+def test_juchu_is_filler_like_cuoshi(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(
+        "和顺县出台多项举措，全力以赴稳岗扩岗。\n和顺县推进科技创新，培育民营企业梯队。",
+        encoding="utf-8",
+    )
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
+    # 举措 says a measure is asked for (as 措施 does), not which: the one about 科技 wins.
+    assert service.ask("和顺县科技方面有啥举措").answers[0].id == "src-a#2"
