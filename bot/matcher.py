@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -176,7 +177,7 @@ def match(
     }
     candidates = _fire_rules(index, best_hits, vetoed)
     # Words asking for a detail (多少钱, 电话) say what is wanted, not which text holds it.
-    asked = _asked_details(text, settings)
+    asked = _asked_details(text, best_hits.values(), settings)
     clause_of = _clauses(text)
     detail_spans = [span for spans_of_label in asked.values() for span in spans_of_label]
     topic_hits = {
@@ -242,7 +243,7 @@ def specific_words(
     about, without its framing (想问问), the details it asks for (多少钱, 多久) and everyday
     language (不要, 哪个)."""
     spans = index.segmenter.spans(text)
-    asked = _asked_details(text, settings)
+    asked = _asked_details(text, find_terms(index, text, spans), settings)
     detail_spans = [span for spans_of_label in asked.values() for span in spans_of_label]
     framing = _word_set(tuple(settings.question_words))
     return _content_words(index, text, spans, detail_spans, framing)
@@ -258,11 +259,20 @@ def _clauses(text: str) -> list[int]:
     return clause_of
 
 
-def _asked_details(text: str, settings: MatchingSettings) -> dict[str, list[tuple[int, int]]]:
-    """The details the question asks for, each with where its words stand in the question."""
+def _asked_details(
+    text: str, hits: Iterable[Hit], settings: MatchingSettings
+) -> dict[str, list[tuple[int, int]]]:
+    """The details the question asks for, each with where its words stand in the question.
+
+    A detail word whose first characters end a term of the knowledge is part of that term's
+    sentence, not a question about the detail (收多少 in 增收多少 asks no fee)."""
     label_of, pattern = _detail_pattern(tuple((k, tuple(v)) for k, v in settings.details.items()))
+    term_ends = {(hit.start, hit.end) for hit in hits if hit.kind in ("exact", "synonym")}
     asked: dict[str, list[tuple[int, int]]] = {}
     for found in pattern.finditer(text):
+        start, end = found.span()
+        if any(s < start < e < end for s, e in term_ends):
+            continue
         for label in label_of[found.group()]:
             asked.setdefault(label, []).append(found.span())
     return asked

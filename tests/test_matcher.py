@@ -488,3 +488,14 @@ def test_juchu_is_filler_like_cuoshi(tmp_path) -> None:  # type: ignore[no-untyp
     service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     # 举措 says a measure is asked for (as 措施 does), not which: the one about 科技 wins.
     assert service.ask("和顺县科技方面有啥举措").answers[0].id == "src-a#2"
+
+
+def test_a_detail_word_that_begins_inside_a_term_asks_no_detail(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(
+        "鹿家庄村建成大丰农贸市场，带动村民增收，提供300余个就业岗位。", encoding="utf-8"
+    )
+    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
+    # 收多少 asks a fee, but here it is the end of 增收 and 多少.
+    assert service.ask("大丰农贸市场增收多少").missing_detail is None
+    assert service.ask("大丰农贸市场摊位收多少").missing_detail == "费用"
