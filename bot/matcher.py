@@ -150,6 +150,8 @@ class MatchResult:
     missing_detail: str | None = None
     passage_cutoff: float = 0.0
     min_content_coverage: float = 0.0
+    spans: list[tuple[int, int]] = field(default_factory=list)  # of the tokens
+    detail_spans: list[tuple[int, int]] = field(default_factory=list)  # words asking a detail
 
 
 def match(
@@ -233,20 +235,19 @@ def match(
         missing_detail=missing_detail,
         passage_cutoff=settings.passage_cutoff,
         min_content_coverage=settings.min_content_coverage,
+        spans=spans,
+        detail_spans=detail_spans,
     )
 
 
 def specific_words(
-    index: MatchIndex, text: str, settings: MatchingSettings
+    index: MatchIndex, result: MatchResult, settings: MatchingSettings
 ) -> list[tuple[int, int, float]]:
-    """The specific words of a normalised question (start, end, how specific 0–1): what it is
+    """The specific words of a matched question (start, end, how specific 0–1): what it is
     about, without its framing (想问问), the details it asks for (多少钱, 多久) and everyday
     language (不要, 哪个)."""
-    spans = index.segmenter.spans(text)
-    asked = _asked_details(text, find_terms(index, text, spans), settings)
-    detail_spans = [span for spans_of_label in asked.values() for span in spans_of_label]
     framing = _word_set(tuple(settings.question_words))
-    return _content_words(index, text, spans, detail_spans, framing)
+    return _content_words(index, result.normalized, result.spans, result.detail_spans, framing)
 
 
 def _clauses(text: str) -> list[int]:

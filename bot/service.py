@@ -26,7 +26,6 @@ from bot.longtext import question_part
 from bot.matcher import Candidate, MatchResult, match, specific_words
 from bot.models import EntryRecord
 from bot.normalize import normalize
-from bot.textindex import text_words
 
 logger = logging.getLogger(__name__)
 SUGGESTION_SCAN = 1000  # title postings looked at per character pair, whatever the size
@@ -322,7 +321,7 @@ def coverage_of(
     in passing (去年, 下雨) or that the clerk tied to this entry are no topic it leaves out.
     """
     text = _said_text(index, number)
-    said_terms = {index.canonical.get(w, w) for w in text_words(text, index.segmenter)}
+    said_terms = index.said_terms(number)
     own_rules = {word for rule in index.rules[number] for word in rule.required}
     wanted = specific_terms(index, result, settings)
     covers: list[str] = []
@@ -429,7 +428,7 @@ def specific_terms(index: MatchIndex, result: MatchResult, settings: MatchingSet
     knowledge does not know (社保 in 社保卡), and is not generic in the knowledge
     (``MatchIndex.generic``: 补贴, 免费, a region name …).
     """
-    words = specific_words(index, result.normalized, settings)
+    words = specific_words(index, result, settings)
     return {
         hit.canonical
         for hit in result.hits
@@ -448,9 +447,7 @@ def shared_terms(index: MatchIndex, number: int, terms: set[str]) -> set[str]:
     Example questions do not count: they say how residents ask (多久, 找谁, 哪家), and sharing
     such a word says nothing about the measure.
     """
-    document = index.documents[number]
-    words = text_words(f"{document.title}\n{document.excerpt}", index.segmenter)
-    said = {index.canonical.get(word, word) for word in words}
+    said = index.said_terms(number)
     ruled = {
         word for rule in index.rules[number] if rule.required_set <= terms for word in rule.required
     }

@@ -499,3 +499,18 @@ def test_a_detail_word_that_begins_inside_a_term_asks_no_detail(tmp_path) -> Non
     # 收多少 asks a fee, but here it is the end of 增收 and 多少.
     assert service.ask("大丰农贸市场增收多少").missing_detail is None
     assert service.ask("大丰农贸市场摊位收多少").missing_detail == "费用"
+
+
+def test_what_a_document_says_is_kept_within_a_bound(
+    service: KnowledgeService, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import bot.index
+
+    index = service.index
+    number = index.entry_numbers["elderly-canteens"]
+    assert "食堂" in index.said_terms(number)
+    assert index.said_terms_of[number] is index.said_terms(number)  # found once, then kept
+    monkeypatch.setattr(bot.index, "SAID_TERMS_KEPT", 2)
+    for other in range(3):
+        index.said_terms(other)
+    assert len(index.said_terms_of) <= 2
