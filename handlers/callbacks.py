@@ -10,10 +10,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from telegram.constants import InlineKeyboardButtonLimit
+
 from bot.loader import Knowledge
 from bot.service import resident_regions
 
-MAX_CALLBACK_BYTES = 64
+MAX_CALLBACK_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 # Further answers (or suggestions) a button carries: "m:" + 3 × 9 + a query id stays in 64 bytes.
 MAX_MORE = 3
 

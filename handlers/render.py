@@ -11,15 +11,16 @@ import html
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import CallbackQueryLimit, MessageLimit
 
 from bot import messages
 from bot.answers import AnswerItem, coverage_note, display_date, short_source
 from handlers import callbacks
 
-MAX_MESSAGE_CHARS = 4096
+MAX_MESSAGE_CHARS = MessageLimit.MAX_TEXT_LENGTH
 ENTRIES_PER_PAGE = 8
 MAX_BUTTON_TEXT = 40
-MAX_ALERT_CHARS = 200
+MAX_ALERT_CHARS = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
 
 
 def answer_html(item: AnswerItem) -> str:
