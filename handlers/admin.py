@@ -8,7 +8,6 @@ import logging
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from bot import messages
 from bot.errors import KnowledgeError
@@ -18,12 +17,13 @@ from bot.storage import Store
 from handlers import callbacks, render
 from handlers.common import edit_under_button, is_admin, refresh_keys, service_of, store_of
 from handlers.knowledge import keep_reloaded_version
+from handlers.state import Context
 
 logger = logging.getLogger(__name__)
 MAX_IDS_LISTED = 20
 
 
-async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _refuse_non_admin(update: Update, context: Context) -> bool:
     """True (after replying and logging) when the sender is not an admin."""
     user_id = update.effective_user.id if update.effective_user else None
     if is_admin(user_id, context):
@@ -39,7 +39,7 @@ async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     return True
 
 
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats_command(update: Update, context: Context) -> None:
     """Today and the last 7 days: questions, answer rate, 👍/👎, top entries and categories."""
     if update.effective_message is None or await _refuse_non_admin(update, context):
         return
@@ -48,7 +48,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await update.effective_message.reply_html(html.escape(text))
 
 
-async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unanswered_command(update: Update, context: Context) -> None:
     """Unanswered and 👎 questions of the last N days (default 7), grouped by similarity."""
     if update.effective_message is None or await _refuse_non_admin(update, context):
         return
@@ -65,7 +65,7 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await update.effective_message.reply_html(chunk)
 
 
-def _reload_and_rekey(context: ContextTypes.DEFAULT_TYPE) -> ReloadReport:
+def _reload_and_rekey(context: Context) -> ReloadReport:
     """Reload (holding a large drop), then build the new version's button keys here too: at
     100k entries that is 0.1 s of work, and dropping the old keys frees the old version —
     neither on the event loop."""
@@ -75,7 +75,7 @@ def _reload_and_rekey(context: ContextTypes.DEFAULT_TYPE) -> ReloadReport:
     return report
 
 
-def _apply_and_rekey(context: ContextTypes.DEFAULT_TYPE, key: str) -> ReloadReport | None:
+def _apply_and_rekey(context: Context, key: str) -> ReloadReport | None:
     """Swap in the held version and build its keys, off the event loop."""
     report = service_of(context).apply_held(key)
     if report is not None:
@@ -91,7 +91,7 @@ def _days_argument(args: list[str] | None, default: float) -> float:
     return days if 0 < days <= 3650 else default
 
 
-async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_command(update: Update, context: Context) -> None:
     """Re-read and validate the knowledge; swap it in only if all of it is valid.
 
     A version that removes more than a fifth of the entries waits for 确认更新.
@@ -131,9 +131,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_html(chunk)
 
 
-async def reload_decision(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, confirm: bool
-) -> None:
+async def reload_decision(update: Update, context: Context, key: str, confirm: bool) -> None:
     """A tap on 确认更新 or 取消 under a held reload: only an admin's tap counts."""
     query = update.callback_query
     if query is None:
@@ -158,9 +156,7 @@ async def reload_decision(
     await _close_confirmation(update, context, _applied_text(report))
 
 
-async def _close_confirmation(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
-) -> None:
+async def _close_confirmation(update: Update, context: Context, text: str) -> None:
     """Replace the confirmation (and its buttons) with ``text``, HTML."""
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:

@@ -33,7 +33,6 @@ from bot.kbfiles import VersionStore
 from bot.service import KnowledgeService
 from bot.storage import Store, open_store
 from handlers.admin import reload_command, stats_command, unanswered_command
-from handlers.common import CONFIG, SERVICE, STORE
 from handlers.errors import error_handler
 from handlers.flood import FloodGuard, Verdict, addressed_to_bot
 from handlers.journaling import JournalApplication, JournalingRequest
@@ -60,11 +59,10 @@ from handlers.sources import (
     source_decision,
     source_document,
 )
+from handlers.state import BotData, Context
 from handlers.storewatch import WATCH_INTERVAL, watch_store
 
 logger = logging.getLogger(__name__)
-FLOOD = "flood_guard"
-FLOOD_TAPS = "flood_guard_taps"
 PURGE_INTERVAL = 24 * 60 * 60  # seconds
 
 
@@ -82,6 +80,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .application_class(JournalApplication, kwargs={"journal": journal})
+        .context_types(ContextTypes(bot_data=BotData))
         .token(telegram.token)
         .concurrent_updates(telegram.concurrent_updates)
         .post_init(post_init)
@@ -104,15 +103,12 @@ def build_application(
     limiter = FairRateLimiter(send_limits(config), outbox=journal)
     application = (builder.rate_limiter(limiter) if rate_limiter else builder).build()
     assert isinstance(application, JournalApplication)
-    application.bot_data[SERVICE] = service
-    application.bot_data[CONFIG] = config
-    application.bot_data[STORE] = store
-    application.bot_data[FLOOD] = FloodGuard(
-        config.telegram.flood_max_messages, config.telegram.flood_window_seconds
-    )
-    application.bot_data[FLOOD_TAPS] = FloodGuard(
-        config.telegram.flood_max_taps, config.telegram.flood_window_seconds
-    )
+    data: BotData = application.bot_data
+    data.service = service
+    data.config = config
+    data.store = store
+    data.flood = FloodGuard(telegram.flood_max_messages, telegram.flood_window_seconds)
+    data.flood_taps = FloodGuard(telegram.flood_max_taps, telegram.flood_window_seconds)
 
     application.add_handler(TypeHandler(Update, flood_control), group=-1)
     application.add_handler(CommandHandler("start", start_command))
@@ -143,9 +139,9 @@ def build_application(
     return application
 
 
-async def purge_old_rows(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def purge_old_rows(context: Context) -> None:
     """Daily (and at start-up): delete rows older than the retention period."""
-    store: Store | None = context.bot_data.get(STORE)
+    store = context.bot_data.store
     if store is not None:
         deleted = store.purge_old()
         logger.info("retention: %d old rows deleted", deleted)
@@ -153,7 +149,8 @@ async def purge_old_rows(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     """Flush and close the database and the journal."""
-    store: Store | None = application.bot_data.get(STORE)
+    data: BotData = application.bot_data
+    store = data.store
     if store is not None:
         store.close()
     if isinstance(application, JournalApplication) and application.journal is not None:
@@ -171,7 +168,7 @@ async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         logger.warning("could not set the command list: %s", exc)
 
 
-async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def flood_control(update: Update, context: Context) -> None:
     """More than the allowed messages a minute: one polite slow-down, then silence, no matching.
 
     Only updates addressed to the bot count; group chatter passes uncounted (and unanswered).
@@ -185,7 +182,8 @@ async def flood_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not addressed_to_bot(update, context.bot):
         return
     tap = update.callback_query
-    guard: FloodGuard = context.bot_data[FLOOD_TAPS if tap is not None else FLOOD]
+    guard = context.bot_data.flood_taps if tap is not None else context.bot_data.flood
+    assert guard is not None, "build_application sets the flood guards"
     verdict = guard.check(user.id, time.monotonic())
     if verdict is Verdict.ALLOW:
         return

@@ -4,65 +4,60 @@ from __future__ import annotations
 
 from telegram import CallbackQuery, InlineKeyboardMarkup
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.config import Config
 from bot.conversation import ConversationMemory
 from bot.service import KnowledgeService
 from bot.storage import Store
 from handlers.callbacks import KeyDirectory
-
-SERVICE = "service"
-CONFIG = "config"
-KEYS = "keys"
-STORE = "store"
-CONVERSATIONS = "conversations"
+from handlers.state import Context
 
 
-def service_of(context: ContextTypes.DEFAULT_TYPE) -> KnowledgeService:
+def service_of(context: Context) -> KnowledgeService:
     """The long-lived knowledge service, created at start-up."""
-    service: KnowledgeService = context.bot_data[SERVICE]
+    service = context.bot_data.service
+    assert service is not None, "build_application sets the service"
     return service
 
 
-def config_of(context: ContextTypes.DEFAULT_TYPE) -> Config:
+def config_of(context: Context) -> Config:
     """The configuration the bot was started with."""
-    config: Config = context.bot_data[CONFIG]
+    config = context.bot_data.config
+    assert config is not None, "build_application sets the config"
     return config
 
 
-def store_of(context: ContextTypes.DEFAULT_TYPE) -> Store | None:
+def store_of(context: Context) -> Store | None:
     """The database, when the bot runs with one."""
-    store: Store | None = context.bot_data.get(STORE)
-    return store
+    return context.bot_data.store
 
 
-def conversations_of(context: ContextTypes.DEFAULT_TYPE) -> ConversationMemory:
+def conversations_of(context: Context) -> ConversationMemory:
     """The follow-up state of every chat (per member in groups), made on first use."""
-    memory: ConversationMemory | None = context.bot_data.get(CONVERSATIONS)
+    memory = context.bot_data.conversations
     if memory is None:
         minutes = config_of(context).conversation.timeout_minutes
         memory = ConversationMemory(minutes * 60)
-        context.bot_data[CONVERSATIONS] = memory
+        context.bot_data.conversations = memory
     return memory
 
 
-def keys_of(context: ContextTypes.DEFAULT_TYPE) -> KeyDirectory:
+def keys_of(context: Context) -> KeyDirectory:
     """Button keys of the knowledge version currently answering (rebuilt after a reload)."""
     knowledge = service_of(context).knowledge
-    keys: KeyDirectory | None = context.bot_data.get(KEYS)
+    keys = context.bot_data.keys
     if keys is None or keys.knowledge is not knowledge:
         keys = KeyDirectory(knowledge)
-        context.bot_data[KEYS] = keys
+        context.bot_data.keys = keys
     return keys
 
 
-def refresh_keys(context: ContextTypes.DEFAULT_TYPE) -> None:
+def refresh_keys(context: Context) -> None:
     """Build the keys of the current version now (e.g. in the reload's thread)."""
-    context.bot_data[KEYS] = KeyDirectory(service_of(context).knowledge)
+    context.bot_data.keys = KeyDirectory(service_of(context).knowledge)
 
 
-def is_admin(user_id: int | None, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def is_admin(user_id: int | None, context: Context) -> bool:
     """Admins come only from config or BOT_ADMIN_IDS."""
     return user_id is not None and user_id in config_of(context).telegram.admins
 

@@ -8,17 +8,16 @@ import time
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import messages
 from handlers.common import config_of
+from handlers.state import Context
 
 logger = logging.getLogger(__name__)
 ADMIN_NOTICE_INTERVAL = 60.0  # seconds between two error notices to the admins
-LAST_NOTICE = "last_error_notice"
 
 
-async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def error_handler(update: object, context: Context) -> None:
     """Log the error; the resident gets a short apology, never a traceback."""
     logger.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
@@ -29,15 +28,15 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     await _notify_admins(context)
 
 
-async def _notify_admins(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _notify_admins(context: Context) -> None:
     config = config_of(context)
     now = time.monotonic()
-    last = context.bot_data.get(LAST_NOTICE)
+    last = context.bot_data.last_error_notice
     if not config.telegram.notify_admins_on_error or not config.telegram.admins:
         return
     if last is not None and now - last < ADMIN_NOTICE_INTERVAL:
         return
-    context.bot_data[LAST_NOTICE] = now
+    context.bot_data.last_error_notice = now
     error = html.escape(f"{type(context.error).__name__}: {context.error}")[:500]
     for admin in config.telegram.admins:
         try:

@@ -9,13 +9,11 @@ import asyncio
 import html
 import logging
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import messages
 from bot.errors import KnowledgeError
@@ -42,39 +40,27 @@ from handlers.common import (
     service_of,
     store_of,
 )
+from handlers.state import Context, PendingChange
 
 logger = logging.getLogger(__name__)
-PENDING = "pending_change"
 UPLOAD_TYPES = (".xlsx", ".toml")
 EXPORT_NAME = "knowledge.xlsx"
 EXPORT_DAYS = 30  # the 未回答 sheet, as ``bot kb export``
 
 
-@dataclass(frozen=True)
-class PendingChange:
-    """A checked change waiting for its admin's 确认: the files to write over ``base`` (a kept
-    version for a rollback, else the directory), and the directory's digest when checked."""
-
-    key: str
-    writes: dict[str, bytes | None]
-    base: Path | None
-    digest: str
-    since: float
-
-
-def versions_of(context: ContextTypes.DEFAULT_TYPE) -> VersionStore:
+def versions_of(context: Context) -> VersionStore:
     """The kept versions, in the data directory beside the database."""
     return VersionStore.beside_database(config_of(context).storage.path)
 
 
-def _who(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str:
+def _who(context: Context, user_id: int) -> str:
     store = store_of(context)
     if store is not None:
         return store.user_hash(user_id)
     return hash_user(user_id, config_of(context).storage.salt)
 
 
-async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def document_message(update: Update, context: Context) -> None:
     """An admin's workbook or TOML file: check it and offer 确认更新. (The handler is registered
     for admins' documents only; anyone else's gets the usual request to type a question.)"""
     message, user = update.effective_message, update.effective_user
@@ -128,7 +114,7 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 def _check_upload(
-    context: ContextTypes.DEFAULT_TYPE, name: str, data: bytes, directory: Path
+    context: Context, name: str, data: bytes, directory: Path
 ) -> tuple[ImportPlan, ChangeReport | None, str]:
     """The plan of an upload and, when it writes something, what it would change (a thread)."""
     digest = directory_digest(directory)
@@ -139,10 +125,10 @@ def _check_upload(
     return plan, check_change(directory, plan.writes, max_file_bytes=limit), digest
 
 
-def _hold(context: ContextTypes.DEFAULT_TYPE, pending: PendingChange) -> str:
+def _hold(context: Context, pending: PendingChange) -> str:
     """Keep ``pending`` as the one change waiting (replacing an earlier one); its key."""
     since = service_of(context).clock()
-    context.bot_data[PENDING] = PendingChange(
+    context.bot_data.pending_change = PendingChange(
         pending.key, pending.writes, pending.base, pending.digest, since
     )
     return pending.key
@@ -181,7 +167,7 @@ def _id_lines(report: ChangeReport, limit: int = 20) -> list[str]:
     return lines
 
 
-async def _refused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _refused(update: Update, context: Context) -> bool:
     """True (after saying so) when the sender of a command is not an admin."""
     user, message = update.effective_user, update.effective_message
     if user is not None and is_admin(user.id, context):
@@ -192,7 +178,7 @@ async def _refused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return True
 
 
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export_command(update: Update, context: Context) -> None:
     """/export: the current knowledge as the workbook a clerk edits and sends back."""
     message = update.effective_message
     if message is None or await _refused(update, context):
@@ -203,13 +189,13 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-def _export_bytes(context: ContextTypes.DEFAULT_TYPE) -> bytes:
+def _export_bytes(context: Context) -> bytes:
     service, store = service_of(context), store_of(context)
     groups = unanswered_groups(store, service, EXPORT_DAYS) if store is not None else []
     return workbook_bytes(export_workbook(service.knowledge, groups))
 
 
-async def versions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def versions_command(update: Update, context: Context) -> None:
     """/versions: the kept versions, newest last."""
     message = update.effective_message
     if message is None or await _refused(update, context):
@@ -222,7 +208,7 @@ async def versions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await _reply_chunks(update, "\n".join(lines))
 
 
-async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def rollback_command(update: Update, context: Context) -> None:
     """/rollback N: what restoring version N changes, with 确认恢复."""
     message = update.effective_message
     if message is None or await _refused(update, context):
@@ -261,9 +247,7 @@ async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await _reply_chunks(update, "\n".join([summary + ready, *_id_lines(report)]), keyboard)
 
 
-async def change_decision(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, confirm: bool
-) -> None:
+async def change_decision(update: Update, context: Context, key: str, confirm: bool) -> None:
     """A tap on 确认更新 / 确认恢复 or 取消 under a waiting change: only an admin's tap counts."""
     query = update.callback_query
     if query is None:
@@ -272,11 +256,11 @@ async def change_decision(
         await query.answer(messages.ADMIN_ONLY)
         return
     await query.answer()
-    pending: PendingChange | None = context.bot_data.get(PENDING)
+    pending = context.bot_data.pending_change
     if pending is None or pending.key != key:
         await edit_under_button(query, messages.CHANGE_EXPIRED)
         return
-    context.bot_data.pop(PENDING, None)
+    context.bot_data.pending_change = None
     if not confirm:
         await edit_under_button(query, messages.CHANGE_CANCELLED)
         return
@@ -319,7 +303,7 @@ async def change_decision(
     await edit_under_button(query, text)
 
 
-async def _close(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def _close(update: Update, context: Context, text: str) -> None:
     """Replace the confirmation (and its buttons) with plain ``text``, split if long."""
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
@@ -330,7 +314,7 @@ async def _close(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) 
         await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML)
 
 
-def _apply(context: ContextTypes.DEFAULT_TYPE, pending: PendingChange, who: str) -> ChangeReport:
+def _apply(context: Context, pending: PendingChange, who: str) -> ChangeReport:
     """Write the change, keep the previous version, and answer from the new files (a thread)."""
     config = config_of(context)
     report = apply_change(
@@ -348,9 +332,7 @@ def _apply(context: ContextTypes.DEFAULT_TYPE, pending: PendingChange, who: str)
     return report
 
 
-def keep_reloaded_version(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, counts: tuple[int, int, int]
-) -> None:
+def keep_reloaded_version(context: Context, user_id: int, counts: tuple[int, int, int]) -> None:
     """After a /reload: when files were edited (entries, or synonyms, sources, articles alone),
     keep what answered before as a version; the version store compares the directories."""
     versions_of(context).keep_live(config_of(context).knowledge.dir, counts, _who(context, user_id))

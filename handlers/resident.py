@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from telegram import Bot, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import messages, smalltalk
 from bot.answers import Answer, AnswerItem
@@ -31,11 +30,12 @@ from handlers.common import (
     store_of,
 )
 from handlers.knowledge import change_decision
+from handlers.state import Context
 
 logger = logging.getLogger(__name__)
 
 
-async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start_command(update: Update, context: Context) -> None:
     """Greet the resident, say what the bot answers, offer the categories and examples."""
     if update.effective_message is None:
         return
@@ -46,14 +46,14 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: Context) -> None:
     """Explain how to ask and list the commands."""
     if update.effective_message is None:
         return
     await update.effective_message.reply_html(html.escape(messages.HELP))
 
 
-async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def question_message(update: Update, context: Context) -> None:
     """Answer a typed question (in groups only when the bot is mentioned or replied to)."""
     message = update.effective_message
     if message is None or update.effective_user is None:
@@ -100,7 +100,7 @@ async def question_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def _small_talk(
     message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     user_id: int,
     question: str,
     talk: smalltalk.SmallTalk,
@@ -124,7 +124,7 @@ async def _small_talk(
     await message.reply_text(messages.SMALL_TALK[talk])
 
 
-async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def region_command(update: Update, context: Context) -> None:
     """Let a resident choose the city, county or district they live in; in a group the prompt
     replies to the command and takes only the sender's tap."""
     message = update.effective_message
@@ -139,7 +139,7 @@ async def region_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_command(update: Update, context: Context) -> None:
     """Delete everything stored about the person who asks, and say so."""
     if update.effective_message is None or update.effective_user is None:
         return
@@ -150,7 +150,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await update.effective_message.reply_text(text)
 
 
-async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def other_message(update: Update, context: Context) -> None:
     """Stickers, photos, voice, locations…: ask politely for typed text."""
     message = update.effective_message
     if message is None:
@@ -159,7 +159,7 @@ async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_text(messages.NON_TEXT)
 
 
-async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button_pressed(update: Update, context: Context) -> None:
     """A tap on an inline button: category, page, entry, more answers, feedback, source, region
     or an admin's decision on a held reload or an uploaded change. Listings replace the tapped
     message's buttons."""
@@ -251,7 +251,7 @@ def _titled(service: KnowledgeService, entry_ids: list[str]) -> list[tuple[str, 
 
 async def _vote(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     entry_id: str,
     more: list[str],
     action: callbacks.Action,
@@ -279,9 +279,7 @@ async def _vote(
     await edit_keyboard_under_button(query, markup)
 
 
-async def _choose_region(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action
-) -> None:
+async def _choose_region(update: Update, context: Context, action: callbacks.Action) -> None:
     query = update.callback_query
     if query is None:
         return
@@ -304,7 +302,7 @@ async def _choose_region(
 async def send_answer(
     message: Message,
     answer: Answer,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     query_id: int | None = None,
 ) -> None:
     """The best answer with its buttons, or suggestions, or the honest fallback; in groups as
@@ -375,7 +373,7 @@ async def _send_item(
 
 
 @contextlib.asynccontextmanager
-async def _typing_if_slow(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+async def _typing_if_slow(context: Context, chat_id: int) -> AsyncIterator[None]:
     """Show "typing…" if answering (matching, storing, sending) takes longer than configured."""
     delay = config_of(context).telegram.typing_after_seconds
     typing = asyncio.create_task(_typing_later(context.bot, chat_id, delay))

@@ -11,12 +11,11 @@ import html
 import logging
 import re
 import secrets
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes, filters
+from telegram.ext import filters
 
 from bot import messages
 from bot.addsource import SourceRequest, apply_source, plan_source, too_large_message
@@ -34,10 +33,10 @@ from handlers.common import (
     store_of,
 )
 from handlers.resident import button_pressed, other_message
+from handlers.state import Context, PendingSource
 
 logger = logging.getLogger(__name__)
 
-PENDING = "pending_source"
 CAPTION = re.compile(r"^\s*来源\s*[：:]\s*")
 # A document of any type with that caption: a wrong type is refused with a reason here.
 SOURCE_DOCUMENT = filters.Document.ALL & filters.CaptionRegex(CAPTION)
@@ -46,15 +45,6 @@ DECISION_PATTERN = r"d:[01]:[0-9a-f]{8}"
 # What a clerk may write for "the document states no date".
 NO_DATE = ("", "无", "没有", "未注明", "不详")
 MAX_EXCERPT_SHOWN = 300
-
-
-@dataclass(frozen=True)
-class PendingSource:
-    """A checked document waiting for the admin's confirmation."""
-
-    key: str
-    request: SourceRequest
-    since: float
 
 
 def parse_caption(caption: str) -> tuple[str, str, str, str | None] | None:
@@ -72,7 +62,7 @@ def decision_data(key: str, confirm: bool) -> str:
     return f"d:{'1' if confirm else '0'}:{key}"
 
 
-async def source_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def source_document(update: Update, context: Context) -> None:
     """A document with a 来源： caption: an admin's new source, checked and held for 确认更新."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.document is None:
@@ -108,7 +98,7 @@ async def source_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     key = secrets.token_hex(4)
     # One document waits at a time: a new upload replaces the one before.
-    context.bot_data[PENDING] = PendingSource(key, request, service.clock())
+    context.bot_data.pending_source = PendingSource(key, request, service.clock())
     text = messages.SOURCE_PENDING.format(
         title=plan.title,
         publisher=publisher,
@@ -120,7 +110,7 @@ async def source_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await message.reply_html(html.escape(text), reply_markup=_keyboard(key))
 
 
-async def source_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def source_decision(update: Update, context: Context) -> None:
     """A tap on 确认更新 or 取消 under a pending document: only an admin's tap counts."""
     query = update.callback_query
     if query is None:
@@ -135,12 +125,12 @@ async def source_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     await query.answer()
     _, choice, key = data.split(":")
-    pending: PendingSource | None = context.bot_data.get(PENDING)
+    pending = context.bot_data.pending_source
     service = service_of(context)
     if pending is None or pending.key != key:
         await _close(update, context, messages.SOURCE_EXPIRED)
         return
-    del context.bot_data[PENDING]
+    context.bot_data.pending_source = None
     if choice == "0":
         await _close(update, context, messages.SOURCE_CANCELLED)
         return
@@ -180,7 +170,7 @@ async def source_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await _close(update, context, f"{added}\n{summary}")
 
 
-def _reload_and_rekey(context: ContextTypes.DEFAULT_TYPE) -> ReloadReport:
+def _reload_and_rekey(context: Context) -> ReloadReport:
     """Reload and build the new version's button keys, off the event loop."""
     report = service_of(context).reload()
     refresh_keys(context)
@@ -202,7 +192,7 @@ async def _reply_refusal(update: Update, exc: DocumentError | KnowledgeError) ->
         await update.effective_message.reply_html(chunk)
 
 
-async def _close(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def _close(update: Update, context: Context, text: str) -> None:
     """Replace the pending message and its buttons with ``text`` (plain, escaped here)."""
     query, chat = update.callback_query, update.effective_chat
     if query is None:

@@ -5,27 +5,25 @@ from __future__ import annotations
 import logging
 
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import messages
 from handlers.common import config_of, store_of
+from handlers.state import Context
 
 logger = logging.getLogger(__name__)
 # How often the database is checked; a failure seen by a question counts at the next check.
 WATCH_INTERVAL = 30.0
-# bot_data key: whether the admins were last told the database is up.
-REPORTED_UP = "store_reported_up"
 
 
-async def watch_store(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def watch_store(context: Context) -> None:
     """Check the database; on a change between up and down, send every admin one notice."""
     store = store_of(context)
     if store is None:
         return
     up = store.probe()
-    if up == context.bot_data.get(REPORTED_UP, True):
+    if up == context.bot_data.store_reported_up:
         return
-    context.bot_data[REPORTED_UP] = up
+    context.bot_data.store_reported_up = up
     if up:
         text = messages.STORE_BACK_NOTICE
     else:

@@ -67,7 +67,7 @@ async def test_telegram_small_talk_is_stored_as_small_talk(remembering_bot: Harn
     assert "reply_markup" not in api.sent()[-1]  # no category keyboard: nothing went wrong
     await remembering_bot.send("谢谢！")
     await remembering_bot.send("护照")
-    store: Store = remembering_bot.app.bot_data["store"]
+    store: Store = remembering_bot.app.bot_data.store
     kinds = [(r["question"], r["kind"]) for r in store.rows("queries")]
     assert kinds == [("你好", "small_talk"), ("谢谢", "small_talk"), ("护照", "question")]
     assert store.unanswered_questions(1) == ["护照"]

@@ -23,6 +23,7 @@ from bot.storage import Store
 from handlers import callbacks
 from handlers.app import build_application
 from handlers.render import split_message
+from handlers.state import BotData
 from handlers.storewatch import watch_store
 from tests.conftest import ELDERLY, JOBS, REGIONS, write_knowledge
 from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
@@ -90,6 +91,19 @@ async def test_start_greets_with_categories_and_examples(bot: Harness) -> None:
     assert "民生政策问答助手" in sent["text"] and "野猪" in sent["text"]
     labels = [label for label, _ in bot.buttons(sent)]
     assert labels == ["养老服务", "社会保险", "就业创业", "农业与补偿"]
+
+
+async def test_the_state_is_one_typed_bot_data_set_at_build_and_filled_on_use(
+    bot: Harness,
+) -> None:
+    data = bot.app.bot_data
+    assert isinstance(data, BotData)
+    assert data.service is not None and data.config is not None and data.store is None
+    assert data.flood is not None and data.flood_taps is not None
+    assert data.flood is not data.flood_taps  # messages and taps are counted apart
+    assert data.keys is None
+    await bot.send("/region")
+    assert data.keys is not None
 
 
 async def test_help(bot: Harness) -> None:
@@ -334,7 +348,7 @@ async def test_errors_apologise_and_notify_admins(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("index exploded")
 
-    bot.app.bot_data["service"].ask = broken
+    bot.app.bot_data.service.ask = broken
     api = await bot.send("幸福食堂")
     texts = api.texts()
     assert "抱歉，刚才出了点问题，请稍后再试一次。" in texts
@@ -410,7 +424,7 @@ async def remembering_bot(kb_dir: Path, tmp_path: Path) -> AsyncIterator[Harness
 
 async def test_questions_and_feedback_are_stored(remembering_bot: Harness) -> None:
     api = await remembering_bot.send("幸福食堂 我13912345678", user_id=3)
-    store = remembering_bot.app.bot_data["store"]
+    store = remembering_bot.app.bot_data.store
     (query,) = store.rows("queries")
     assert query["question"] == "幸福食堂 我[手机号]" and query["answered"] == 1
     assert query["top_entry"] == "elderly-canteens" and query["top_category"] == "养老服务"
@@ -426,7 +440,7 @@ async def test_feedback_on_someone_elses_question_is_not_stored(remembering_bot:
     await remembering_bot.tap(unhelpful, user_id=4)  # in a group, anyone can press it
     await remembering_bot.tap(callbacks.feedback_data("elderly-canteens", False, 77), user_id=3)
     assert api.sent("answerCallbackQuery")[-1]["text"] == "谢谢您的反馈！"
-    assert remembering_bot.app.bot_data["store"].rows("feedback") == []
+    assert remembering_bot.app.bot_data.store.rows("feedback") == []
 
 
 async def test_region_choice_changes_the_ranking(remembering_bot: Harness) -> None:
@@ -449,7 +463,7 @@ async def test_forget_deletes_the_residents_rows(remembering_bot: Harness) -> No
     await remembering_bot.send("护照", user_id=4)
     api = await remembering_bot.send("/forget", user_id=3)
     assert api.sent()[-1]["text"].startswith("已删除保存的与您有关的全部记录（1 条）")
-    store = remembering_bot.app.bot_data["store"]
+    store = remembering_bot.app.bot_data.store
     assert [r["question"] for r in store.rows("queries")] == ["护照"]
 
 
@@ -467,7 +481,7 @@ async def test_stats_and_unanswered_for_admins_only(remembering_bot: Harness) ->
 
 async def test_reloads_are_recorded(remembering_bot: Harness) -> None:
     await remembering_bot.send("/reload", user_id=ADMIN)
-    store = remembering_bot.app.bot_data["store"]
+    store = remembering_bot.app.bot_data.store
     (row,) = store.rows("reloads")
     assert row["ok"] == 1 and row["admin_hash"] == store.user_hash(ADMIN) != str(ADMIN)
 
@@ -479,7 +493,7 @@ async def test_a_broken_database_never_stops_answering(kb_dir: Path, tmp_path: P
     assert api.sent()[-1]["text"].startswith("<b>幸福食堂</b>")
     await harness.send("/forget")
     assert api.sent()[-1]["text"] == "抱歉，现在暂时无法删除，请稍后再试一次。"
-    assert harness.app.bot_data["store"].health.failures >= 1
+    assert harness.app.bot_data.store.health.failures >= 1
     await harness.app.shutdown()
 
 
@@ -527,7 +541,7 @@ async def test_forged_callback_data_never_crashes_or_reaches_admin_actions(
 ) -> None:
     harness = await make_harness(kb_dir)
     reloads = []
-    harness.app.bot_data["service"].reload = lambda: reloads.append(1)
+    harness.app.bot_data.service.reload = lambda: reloads.append(1)
     errors: list[BaseException] = []
 
     async def record_error(update: object, context: Any) -> None:
@@ -541,7 +555,7 @@ async def test_forged_callback_data_never_crashes_or_reaches_admin_actions(
 
 
 async def test_concurrent_reloads_are_serialised(bot: Harness) -> None:
-    service = bot.app.bot_data["service"]
+    service = bot.app.bot_data.service
     active = []
     peak = []
     real_build = service._build
@@ -610,19 +624,19 @@ async def test_a_reload_removing_many_entries_waits_for_the_admins_confirmation(
     buttons = confirmation_buttons(harness, held)
     await harness.send("野生动物")
     assert api.sent()[-1]["text"].startswith("<b>野生动物致害补偿保险</b>")  # not swapped in yet
-    assert not harness.app.bot_data["store"].rows("reloads")
+    assert not harness.app.bot_data.store.rows("reloads")
     await harness.tap(buttons["确认更新"], user_id=ADMIN)
     report = api.sent("editMessageText")[-1]["text"]
     assert report.startswith("知识库已重新加载：新增 0 条，删除 2 条，修改 0 条，共 4 条")
     await harness.send("野生动物")
     assert not api.sent()[-1]["text"].startswith("<b>野生动物致害补偿保险</b>")
-    (row,) = harness.app.bot_data["store"].rows("reloads")
+    (row,) = harness.app.bot_data.store.rows("reloads")
     assert (row["ok"], row["removed"]) == (1, 2)
     await harness.app.shutdown()
 
 
 async def test_a_held_reload_is_cancelled_expires_and_is_replaced(bot: Harness) -> None:
-    service = bot.app.bot_data["service"]
+    service = bot.app.bot_data.service
     knowledge = service.knowledge
     cut_jobs_file(bot.kb)
     api = await bot.send("/reload", user_id=ADMIN)
@@ -760,7 +774,7 @@ async def test_admins_hear_once_when_the_database_goes_down_and_once_when_it_is_
 async def test_votes_one_per_person_changeable_with_a_thank_you(remembering_bot: Harness) -> None:
     api = await remembering_bot.send("就业岗位", user_id=3)
     answer = api.sent()[-1]
-    store = remembering_bot.app.bot_data["store"]
+    store = remembering_bot.app.bot_data.store
     helpful = dict(remembering_bot.buttons(answer))["👍 有用"]
     await remembering_bot.tap(helpful, user_id=3)
     await remembering_bot.tap(helpful, user_id=3)  # pressed twice: still one vote
@@ -840,7 +854,7 @@ async def test_a_region_prompt_in_a_group_takes_only_the_askers_tap(
     assert api.sent("answerCallbackQuery")[-1]["text"] == (
         "这是给发送 /region 的人选的。您也可以自己发送 /region 来选择。"
     )
-    store = remembering_bot.app.bot_data["store"]
+    store = remembering_bot.app.bot_data.store
     assert store.region_of(4) is None and store.region_of(3) is None
     assert not api.sent("editMessageText")
     await remembering_bot.tap(buttons["潞州区"], user_id=3)

@@ -33,7 +33,7 @@ ADMIN = 42
 class Harness:
     def __init__(self, application: Any, api: FakeBotAPI, kb: Path, data: Path) -> None:
         self.app, self.api, self.kb, self.data = application, api, kb, data
-        self.service: KnowledgeService = application.bot_data["service"]
+        self.service: KnowledgeService = application.bot_data.service
 
     async def send(self, text: str, user_id: int = ADMIN) -> list[dict[str, Any]]:
         before = len(self.api.calls)
@@ -111,7 +111,7 @@ async def test_an_uploaded_workbook_is_applied_after_confirmation(bot: Harness) 
     assert "知识库已更新" in done["text"] and "第 1 版" in done["text"]
     assert bot.service.ask("幸福食堂").answers[0].title == "幸福食堂新标题"
     (version,) = bot.versions().list()
-    store = bot.app.bot_data["store"]
+    store = bot.app.bot_data.store
     assert version.who == store.user_hash(ADMIN) and version.changed == 1
     assert store.rows("reloads")[-1]["changed"] == 1
     (again,) = await bot.tap(confirm[1])  # a second tap changes nothing
@@ -188,7 +188,7 @@ async def test_versions_and_rollback(bot: Harness) -> None:
     (reply,) = await bot.upload("kb.xlsx", workbook_with(bot.kb, {"B2": "改过的标题"}))
     await bot.tap(buttons(reply)[0][1])
     (listing,) = await bot.send("/versions")
-    store = bot.app.bot_data["store"]
+    store = bot.app.bot_data.store
     assert "第 1 版" in listing["text"] and "+0 −0 ~1" in listing["text"]
     assert store.user_hash(ADMIN)[:12] in listing["text"]
 

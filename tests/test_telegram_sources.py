@@ -79,7 +79,7 @@ async def test_an_admins_document_is_added_after_the_confirmation(harness: Harne
     answer = api.sent()[-1]["text"]
     assert LONGEVITY in answer.replace("<b>", "").replace("</b>", "")
     assert "来源：襄垣县民政局 · 2025年1月" in answer and "地区：襄垣县" in answer
-    (row,) = harness.app.bot_data["store"].rows("reloads")
+    (row,) = harness.app.bot_data.store.rows("reloads")
     assert row["ok"] == 1
 
 
@@ -143,13 +143,13 @@ async def test_cancel_expiry_replacement_and_other_peoples_taps(harness: Harness
     third = decision_buttons(harness, api.sent()[-1])
     await harness.tap(second["确认更新"], user_id=ADMIN)
     assert api.sent("editMessageText")[-1]["text"].startswith("这次加入已经过期")
-    service = harness.app.bot_data["service"]
+    service = harness.app.bot_data.service
     started = time.monotonic()
     service.clock = lambda: started + 601  # ten minutes later
     await harness.tap(third["确认更新"], user_id=ADMIN)
     assert api.sent("editMessageText")[-1]["text"].startswith("这次加入已经过期")
     assert TITLE not in (harness.kb / "sources.toml").read_text(encoding="utf-8")
-    assert not harness.app.bot_data["store"].rows("reloads")
+    assert not harness.app.bot_data.store.rows("reloads")
 
 
 async def test_a_document_added_meanwhile_is_not_added_twice(harness: Harness) -> None:
