@@ -7,7 +7,6 @@ import html
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 
 from bot import messages
 from bot.errors import KnowledgeError
@@ -162,9 +161,9 @@ async def _close_confirmation(update: Update, context: Context, text: str) -> No
     if query is None or chat is None:
         return
     first, *rest = render.split_message(text)
-    await edit_under_button(query, first, parse_mode=ParseMode.HTML)
+    await edit_under_button(query, first)
     for chunk in rest:
-        await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(chat.id, chunk)
 
 
 def _confirm_keyboard(key: str) -> InlineKeyboardMarkup:

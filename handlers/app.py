@@ -12,6 +12,7 @@ import sys
 import time
 
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -20,6 +21,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     MessageHandler,
     TypeHandler,
     filters,
@@ -81,6 +83,8 @@ def build_application(
         ApplicationBuilder()
         .application_class(JournalApplication, kwargs={"journal": journal})
         .context_types(ContextTypes(bot_data=BotData))
+        # Answers, listings and reports are HTML; a message of plain outside text escapes it.
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .token(telegram.token)
         .concurrent_updates(telegram.concurrent_updates)
         .post_init(post_init)

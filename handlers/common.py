@@ -66,13 +66,12 @@ async def edit_under_button(
     query: CallbackQuery,
     text: str,
     *,
-    parse_mode: str | None = None,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """Replace the message under a tapped button with ``text``; a second tap that would change
-    nothing (Telegram's 400 "message is not modified") is no error."""
+    """Replace the message under a tapped button with ``text`` (HTML); a second tap that would
+    change nothing (Telegram's 400 "message is not modified") is no error."""
     try:
-        await query.edit_message_text(text, parse_mode=parse_mode, reply_markup=reply_markup)
+        await query.edit_message_text(text, reply_markup=reply_markup)
     except BadRequest as exc:
         if "message is not modified" not in exc.message.lower():
             raise

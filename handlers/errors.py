@@ -40,6 +40,9 @@ async def _notify_admins(context: Context) -> None:
     error = html.escape(f"{type(context.error).__name__}: {context.error}")[:500]
     for admin in config.telegram.admins:
         try:
-            await context.bot.send_message(admin, messages.ADMIN_ERROR_NOTICE.format(error=error))
+            # Plain text: cut at 500 characters, the escaped error may end in half an entity.
+            await context.bot.send_message(
+                admin, messages.ADMIN_ERROR_NOTICE.format(error=error), parse_mode=None
+            )
         except TelegramError as exc:
             logger.warning("could not notify admin: %s", exc)

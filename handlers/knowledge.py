@@ -12,7 +12,6 @@ import secrets
 from pathlib import Path
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot import messages
@@ -309,9 +308,9 @@ async def _close(update: Update, context: Context, text: str) -> None:
     if query is None or chat is None:
         return
     first, *rest = render.split_message(html.escape(text, quote=False))
-    await edit_under_button(query, first, parse_mode=ParseMode.HTML)
+    await edit_under_button(query, first)
     for chunk in rest:
-        await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(chat.id, chunk)
 
 
 def _apply(context: Context, pending: PendingChange, who: str) -> ChangeReport:

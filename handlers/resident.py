@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator
 
 from telegram import Bot, Message, ReplyParameters, Update
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from bot import messages, smalltalk
@@ -295,7 +295,11 @@ async def _choose_region(update: Update, context: Context, action: callbacks.Act
     if store is not None:
         store.set_region(query.from_user.id, region)
     await query.answer()
-    text = messages.REGION_SET.format(region=region) if region else messages.REGION_CLEARED
+    text = (
+        messages.REGION_SET.format(region=html.escape(region))
+        if region
+        else messages.REGION_CLEARED
+    )
     await edit_under_button(query, text)
 
 
@@ -309,7 +313,7 @@ async def send_answer(
     a reply to the question. A follow-up's lead line (what it could not do) comes first."""
     quote = message.chat.type != ChatType.PRIVATE
     if answer.lead:
-        await message.reply_text("\n".join(answer.lead), do_quote=quote)
+        await message.reply_text(html.escape("\n".join(answer.lead)), do_quote=quote)
     if answer.followup == "more" and not answer.answered and answer.topic:
         text = messages.NO_MORE.format(title=answer.topic)
         await message.reply_html(
@@ -361,12 +365,11 @@ async def _send_item(
         None if reply_to is None else ReplyParameters(reply_to, allow_sending_without_reply=True)
     )
     for chunk in chunks[:-1]:
-        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML, reply_parameters=replying)
+        await bot.send_message(chat_id, chunk, reply_parameters=replying)
         replying = None
     await bot.send_message(
         chat_id,
         chunks[-1],
-        parse_mode=ParseMode.HTML,
         reply_markup=render.answer_keyboard(item.id, [m.id for m in more], query_id),
         reply_parameters=replying,
     )

@@ -14,7 +14,6 @@ import secrets
 from pathlib import PurePath
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import filters
 
 from bot import messages
@@ -84,7 +83,7 @@ async def source_document(update: Update, context: Context) -> None:
     elif document.file_size is not None and document.file_size > limit:
         reason = too_large_message(document.file_size, limit)
     if reason is not None:
-        await message.reply_text(messages.SOURCE_REFUSED.format(reason=reason))
+        await message.reply_text(html.escape(messages.SOURCE_REFUSED.format(reason=reason)))
         return
     telegram_file = await document.get_file()
     data = bytes(await telegram_file.download_as_bytearray())
@@ -198,10 +197,10 @@ async def _close(update: Update, context: Context, text: str) -> None:
     if query is None:
         return
     first, *rest = render.split_message(html.escape(text))
-    await edit_under_button(query, first, parse_mode=ParseMode.HTML)
+    await edit_under_button(query, first)
     for chunk in rest:
         if chat is not None:
-            await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(chat.id, chunk)
 
 
 def _keyboard(key: str) -> InlineKeyboardMarkup:

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import CallbackContext
 
+from bot import messages
 from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
 from bot.service import KnowledgeService
 from bot.storage import Store
@@ -104,6 +105,25 @@ async def test_the_state_is_one_typed_bot_data_set_at_build_and_filled_on_use(
     assert data.keys is None
     await bot.send("/region")
     assert data.keys is not None
+
+
+def test_every_message_text_reads_the_same_as_html() -> None:
+    """Messages go out as HTML (the application's default), many of them unescaped texts from
+    bot.messages: none may hold the characters HTML gives a meaning (the CLI's prompt aside)."""
+    texts = _strings([value for name, value in vars(messages).items() if name.isupper()])
+    assert len(texts) > 100
+    assert [t for t in texts if set(t) & set("<>&")] == [messages.CHAT_PROMPT]
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in ``value``, looking into lists, tuples and a dict's values."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 async def test_help(bot: Harness) -> None:

@@ -94,6 +94,8 @@ async def test_a_residents_document_gets_the_usual_request_to_type(harness: Harn
     [
         ("通知.docx", "来源：只有标题", None, "请在文件说明里写：来源：标题 / 发布单位 / 日期"),
         ("表格.xls", CAPTION, None, "没有加入这份原文：不支持这种文件（.xls）"),
+        # The file's name is the sender's: escaped, since messages are HTML.
+        ("表格.<b>", CAPTION, None, "没有加入这份原文：不支持这种文件（.&lt;b&gt;）"),
         ("通知.docx", CAPTION, 6 * 1024 * 1024, "没有加入这份原文：文件太大（6.0 MB，最多 5 MB）"),
     ],
 )
