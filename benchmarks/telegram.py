@@ -15,12 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
-
 from bot.config import Config, load_config
 from bot.service import KnowledgeService
 from handlers.app import build_application
 from testing.offline import OfflineBotAPI
+from testing.updates import text_message, to_update
 
 
 def updates_per_second(config: Config, questions: list[str]) -> dict[str, Any]:
@@ -36,7 +35,11 @@ async def _measure(config: Config, questions: list[str]) -> dict[str, Any]:
         config, service, request=OfflineBotAPI(record=False), rate_limiter=False
     )
     await application.initialize()
-    updates = [_text_update(application.bot, number, q) for number, q in enumerate(questions)]
+    # A different resident for each update, as on a busy day (and below the flood limit).
+    updates = [
+        to_update(application.bot, text_message(q or "?", update_id=n + 1, user_id=10_000 + n))
+        for n, q in enumerate(questions)
+    ]
     for update in updates[:50]:  # warm up
         await application.process_update(update)
     started = time.perf_counter()
@@ -55,19 +58,6 @@ async def _measure(config: Config, questions: list[str]) -> dict[str, Any]:
         "core_ms_per_question": round(core_elapsed / len(questions) * 1000, 4),
         "overhead_ms_per_update": round((elapsed - core_elapsed) / len(updates) * 1000, 4),
     }
-
-
-def _text_update(bot: Any, number: int, text: str) -> Update:
-    # A different resident for each update, as on a busy day (and below the flood limit).
-    user = {"id": 10_000 + number, "is_bot": False, "first_name": "居民"}
-    message = {
-        "message_id": number + 1,
-        "date": 0,
-        "chat": {"id": user["id"], "type": "private"},
-        "from": user,
-        "text": text or "?",
-    }
-    return Update.de_json({"update_id": number + 1, "message": message}, bot)
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
-"""Offline Telegram: a request class that answers like the Bot API and records every call,
-and factories for real ``Update`` objects (in the spirit of PTB's own tests/auxil)."""
+"""Offline Telegram for the tests: a request class that answers like the Bot API, records every
+call, serves files and can be told to fail (the updates it gets come from testing.updates)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import itertools
 import json
 from typing import Any
 
-from telegram import Bot, Update
 from telegram.request import RequestData
 
-from testing.offline import BOT_USER, OfflineBotAPI
+from testing.offline import OfflineBotAPI
 
-_update_ids = itertools.count(1)
-_message_ids = itertools.count(1000)
+_file_ids = itertools.count(1)
 
 
 class FakeBotAPI(OfflineBotAPI):
@@ -75,6 +73,12 @@ class FakeBotAPI(OfflineBotAPI):
             return 200, json.dumps({"ok": True, "result": result}).encode()
         return await super().respond(name, params)
 
+    def serve(self, data: bytes) -> str:
+        """A new file id whose content, for getFile and the download, is ``data``."""
+        file_id = f"file{next(_file_ids)}"
+        self.files[file_id] = data
+        return file_id
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         """Parameters of every call of ``method``, in order."""
         return [params for name, params in self.calls if name == method]
@@ -82,92 +86,3 @@ class FakeBotAPI(OfflineBotAPI):
     def texts(self) -> list[str]:
         """Text of every message sent or edited."""
         return [p["text"] for n, p in self.calls if n in ("sendMessage", "editMessageText")]
-
-
-def user(user_id: int = 1) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": "居民"}
-
-
-def message_update(
-    bot: Bot,
-    text: str | None = None,
-    *,
-    user_id: int = 1,
-    chat_type: str = "private",
-    chat_id: int | None = None,
-    reply_to_bot: bool = False,
-    extra: dict[str, Any] | None = None,
-) -> Update:
-    """A message update; commands get their bot_command entity like real ones."""
-    chat = {"id": chat_id if chat_id is not None else user_id, "type": chat_type}
-    if chat_type != "private":
-        chat["title"] = "村民群"
-    message: dict[str, Any] = {
-        "message_id": next(_message_ids),
-        "date": 0,
-        "chat": chat,
-        "from": user(user_id),
-    }
-    if text is not None:
-        message["text"] = text
-        if text.startswith("/"):
-            length = len(text.split()[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    if reply_to_bot:
-        message["reply_to_message"] = {
-            "message_id": 1,
-            "date": 0,
-            "chat": chat,
-            "from": BOT_USER,
-            "text": "上一条回答",
-        }
-    message.update(extra or {})
-    return Update.de_json({"update_id": next(_update_ids), "message": message}, bot)
-
-
-def document_update(
-    bot: Bot,
-    api: FakeBotAPI,
-    file_name: str,
-    data: bytes,
-    caption: str | None = None,
-    *,
-    user_id: int = 1,
-    file_size: int | None = None,
-) -> Update:
-    """A document sent to the bot (its content served by ``api``'s getFile and download)."""
-    file_id = f"file{next(_message_ids)}"
-    api.files[file_id] = data
-    document = {
-        "file_id": file_id,
-        "file_unique_id": file_id,
-        "file_name": file_name,
-        "file_size": len(data) if file_size is None else file_size,
-    }
-    extra: dict[str, Any] = {"document": document}
-    if caption is not None:
-        extra["caption"] = caption
-    return message_update(bot, user_id=user_id, extra=extra)
-
-
-def callback_update(bot: Bot, data: str, *, user_id: int = 1) -> Update:
-    """A tap on an inline button of a message the bot sent earlier."""
-    return Update.de_json(
-        {
-            "update_id": next(_update_ids),
-            "callback_query": {
-                "id": str(next(_update_ids)),
-                "from": user(user_id),
-                "chat_instance": "1",
-                "data": data,
-                "message": {
-                    "message_id": next(_message_ids),
-                    "date": 0,
-                    "chat": {"id": user_id, "type": "private"},
-                    "from": BOT_USER,
-                    "text": "按钮",
-                },
-            },
-        },
-        bot,
-    )

@@ -20,7 +20,8 @@ from bot.conversation import (
 )
 from bot.service import KnowledgeService
 from handlers.app import build_application
-from tests.telegram_fakes import FakeBotAPI, message_update
+from testing.updates import text_message, to_update
+from tests.telegram_fakes import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -171,7 +172,7 @@ async def test_telegram_followups_and_forget(telegram: tuple[object, FakeBotAPI]
     app, api = telegram
 
     async def send(text: str, **kwargs: object) -> str:
-        await app.process_update(message_update(app.bot, text, **kwargs))  # type: ignore[attr-defined]
+        await app.process_update(to_update(app.bot, text_message(text, **kwargs)))  # type: ignore[attr-defined]
         return str(api.sent()[-1]["text"])
 
     assert "低保" in await send("低保")
@@ -186,13 +187,9 @@ async def test_telegram_group_state_is_per_member(telegram: tuple[object, FakeBo
     app, api = telegram
 
     async def send(text: str, user_id: int) -> str:
-        update = message_update(
+        update = to_update(
             app.bot,  # type: ignore[attr-defined]
-            text,
-            user_id=user_id,
-            chat_type="group",
-            chat_id=-100,
-            reply_to_bot=True,
+            text_message(text, user_id=user_id, chat_type="group", chat_id=-100, reply_to_bot=True),
         )
         await app.process_update(update)  # type: ignore[attr-defined]
         return str(api.sent()[-1]["text"])

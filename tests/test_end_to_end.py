@@ -15,25 +15,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from testing.updates import text_message
 from tests.botapi_stub import BotAPIStub
 from tests.conftest import ROOT
 
 TOKEN = "123456:SECRET-TOKEN-VALUE"
-
-
-def message(update_id: int, text: str, user: int = 77) -> dict[str, object]:
-    entities = [{"type": "bot_command", "offset": 0, "length": len(text)}] if text[0] == "/" else []
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": user, "type": "private"},
-            "from": {"id": user, "is_bot": False, "first_name": "居民"},
-            "text": text,
-            "entities": entities,
-        },
-    }
 
 
 def start_bot(stub: BotAPIStub, db: Path, **extra_env: str) -> subprocess.Popen[str]:
@@ -59,8 +45,8 @@ def stop_bot(process: subprocess.Popen[str], stub: BotAPIStub) -> tuple[str, str
 
 def test_polling_bot_answers_and_stops_cleanly(tmp_path: Path) -> None:
     stub = BotAPIStub().start()
-    stub.push(message(1, "/start"))
-    stub.push(message(2, "家附近有没有幸福食堂"))
+    stub.push(text_message("/start", update_id=1))
+    stub.push(text_message("家附近有没有幸福食堂", update_id=2))
     process = start_bot(stub, tmp_path / "bot.db")
     try:
         start, answer = stub.wait_for("sendMessage", 2)
@@ -140,7 +126,7 @@ def test_webhook_mode_checks_the_secret(tmp_path: Path) -> None:
         text=True,
     )
     url = f"http://127.0.0.1:{port}/hook"
-    update = json.dumps(message(5, "幸福食堂")).encode()
+    update = json.dumps(text_message("幸福食堂", update_id=5)).encode()
     malformed = b"{not json"
     try:
         hooked = stub.wait_for("setWebhook", 1)[0]
@@ -181,7 +167,9 @@ def test_webhook_mode_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
 
 def test_debug_logs_hold_no_token_no_update_and_no_personal_numbers(tmp_path: Path) -> None:
     stub = BotAPIStub().start()
-    stub.push(message(1, "我电话13912345678，身份证14040219800101123X，幸福食堂在哪"))
+    stub.push(
+        text_message("我电话13912345678，身份证14040219800101123X，幸福食堂在哪", update_id=1)
+    )
     process = start_bot(stub, tmp_path / "bot.db", BOT_LOG_LEVEL="DEBUG")
     try:
         stub.wait_for("sendMessage", 1)
@@ -203,7 +191,7 @@ def stored_questions(db: Path) -> int:
 def test_sigterm_during_a_burst_finishes_answers_and_closes_the_database(tmp_path: Path) -> None:
     stub = BotAPIStub().start()
     for number in range(1, 41):
-        stub.push(message(number, f"幸福食堂在哪 {number}", user=1000 + number))
+        stub.push(text_message(f"幸福食堂在哪 {number}", update_id=number, user_id=1000 + number))
     db = tmp_path / "bot.db"
     process = start_bot(stub, db)
     try:
@@ -224,7 +212,7 @@ def test_restart_after_kill_9_keeps_every_committed_row(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     stub = BotAPIStub().start()
     for number in range(1, 6):
-        stub.push(message(number, f"幸福食堂 {number}"))
+        stub.push(text_message(f"幸福食堂 {number}", update_id=number))
     process = start_bot(stub, db)
     try:
         stub.wait_for("sendMessage", 5)
@@ -236,7 +224,7 @@ def test_restart_after_kill_9_keeps_every_committed_row(tmp_path: Path) -> None:
     assert stored_questions(db) == 5  # committed rows survive, WAL and all
 
     stub = BotAPIStub().start()
-    stub.push(message(6, "家附近有没有幸福食堂"))  # Telegram's update ids only grow
+    stub.push(text_message("家附近有没有幸福食堂", update_id=6))  # Telegram's update ids only grow
     process = start_bot(stub, db)
     try:
         stub.wait_for("sendMessage", 1)
@@ -262,7 +250,7 @@ def test_the_real_bot_survives_telegram_faults(tmp_path: Path) -> None:
     stub.inject("getUpdates", "drop")  # the network fails while polling
     stub.inject("sendMessage", too_many, rejected)  # slow down, then one message is refused
     for number, user in ((1, 501), (2, 502), (3, 503)):
-        stub.push(message(number, "幸福食堂在哪", user=user))
+        stub.push(text_message("幸福食堂在哪", update_id=number, user_id=user))
     process = start_bot(stub, tmp_path / "bot.db")
     try:
         answers = stub.wait_for("sendMessage", 3, timeout=40)  # two answers and one apology

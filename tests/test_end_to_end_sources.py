@@ -9,49 +9,17 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
+from testing.updates import callback_query, document_message, text_message
 from tests.botapi_stub import BotAPIStub
 from tests.conftest import ROOT
 from tests.documents import docx_bytes
-from tests.test_end_to_end import TOKEN, message, stop_bot
+from tests.test_end_to_end import TOKEN, stop_bot
 
 ADMIN = 77
 TITLE = "襄垣县关于提高高龄老人津贴标准的通知"
 LONGEVITY = "百岁老人每人每月另发长寿补贴300元，由县财政全额保障，确保按时足额发放到位。"
-
-
-def document_message(update_id: int, file_id: str, caption: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": ADMIN, "type": "private"},
-            "from": {"id": ADMIN, "is_bot": False, "first_name": "办事员"},
-            "document": {"file_id": file_id, "file_unique_id": file_id, "file_name": "通知.docx"},
-            "caption": caption,
-        },
-    }
-
-
-def tap(update_id: int, data: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": str(update_id),
-            "from": {"id": ADMIN, "is_bot": False, "first_name": "办事员"},
-            "chat_instance": "1",
-            "data": data,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": ADMIN, "type": "private"},
-                "text": "收到原文",
-            },
-        },
-    }
 
 
 def test_an_uploaded_document_answers_after_the_confirmation(tmp_path: Path) -> None:
@@ -61,7 +29,8 @@ def test_an_uploaded_document_answers_after_the_confirmation(tmp_path: Path) -> 
     config.write_text(f'[knowledge]\ndir = "{knowledge}"\n', encoding="utf-8")
     stub = BotAPIStub().start()
     stub.files["doc1"] = docx_bytes([TITLE, LONGEVITY])
-    stub.push(document_message(1, "doc1", f"来源：{TITLE} / 襄垣县民政局 / 2025-01 / 襄垣县"))
+    caption = f"来源：{TITLE} / 襄垣县民政局 / 2025-01 / 襄垣县"
+    stub.push(document_message("doc1", "通知.docx", caption=caption, update_id=1, user_id=ADMIN))
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_ADMIN_IDS": str(ADMIN)}
     env.pop("BOT_CONFIG", None)
     command = [sys.executable, "-m", "bot", "run", "--config", str(config)]
@@ -74,9 +43,9 @@ def test_an_uploaded_document_answers_after_the_confirmation(tmp_path: Path) -> 
         markup = pending["reply_markup"]
         buttons = json.loads(markup) if isinstance(markup, str) else markup
         confirm = {b["text"]: b["callback_data"] for b in buttons["inline_keyboard"][0]}["确认更新"]
-        stub.push(tap(2, confirm))
+        stub.push(callback_query(confirm, update_id=2, user_id=ADMIN))
         (added,) = stub.wait_for("editMessageText", 1)
-        stub.push(message(3, "百岁老人长寿补贴每月多少钱", user=ADMIN))
+        stub.push(text_message("百岁老人长寿补贴每月多少钱", update_id=3, user_id=ADMIN))
         answer = stub.wait_for("sendMessage", 2)[1]
     finally:
         _, err = stop_bot(process, stub)

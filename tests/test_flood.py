@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Bot
 
 from handlers.flood import FORGET_EVERY, FloodGuard, Verdict, addressed_to_bot
-from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
+from testing.updates import callback_query, text_message, to_update
+from tests.telegram_fakes import FakeBotAPI
 
 
 def test_window_warning_and_recovery() -> None:
@@ -29,12 +30,14 @@ async def test_only_updates_addressed_to_the_bot_count() -> None:
     bot = Bot("123:TEST", request=FakeBotAPI())
     await bot.initialize()  # learns its username from getMe
     group = {"chat_type": "group", "chat_id": -100}
-    assert addressed_to_bot(message_update(bot, "幸福食堂"), bot)  # private
-    assert addressed_to_bot(callback_update(bot, "x"), bot)
-    assert addressed_to_bot(message_update(bot, "@minsheng_bot 食堂", **group), bot)
-    assert addressed_to_bot(message_update(bot, "那配餐点呢", reply_to_bot=True, **group), bot)
-    assert addressed_to_bot(message_update(bot, "/help@MinSheng_Bot", **group), bot)
-    assert addressed_to_bot(message_update(bot, "/help", **group), bot)
-    assert not addressed_to_bot(message_update(bot, "幸福食堂", **group), bot)
-    assert not addressed_to_bot(message_update(bot, "/help@other_bot", **group), bot)
-    assert not addressed_to_bot(message_update(bot, None, **group), bot)  # a sticker, say
+    assert addressed_to_bot(to_update(bot, text_message("幸福食堂")), bot)  # private
+    assert addressed_to_bot(to_update(bot, callback_query("x")), bot)
+    assert addressed_to_bot(to_update(bot, text_message("@minsheng_bot 食堂", **group)), bot)
+    assert addressed_to_bot(
+        to_update(bot, text_message("那配餐点呢", reply_to_bot=True, **group)), bot
+    )
+    assert addressed_to_bot(to_update(bot, text_message("/help@MinSheng_Bot", **group)), bot)
+    assert addressed_to_bot(to_update(bot, text_message("/help", **group)), bot)
+    assert not addressed_to_bot(to_update(bot, text_message("幸福食堂", **group)), bot)
+    assert not addressed_to_bot(to_update(bot, text_message("/help@other_bot", **group)), bot)
+    assert not addressed_to_bot(to_update(bot, text_message(None, **group)), bot)  # a sticker, say

@@ -14,7 +14,8 @@ from bot.config import Config, KnowledgeSettings, TelegramSettings
 from bot.longtext import question_part
 from bot.service import KnowledgeService
 from handlers.app import build_application
-from tests.telegram_fakes import FakeBotAPI, message_update
+from testing.updates import text_message, to_update
+from tests.telegram_fakes import FakeBotAPI
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 PREAMBLE = "今天天气不错，我们村里的老人家都在院子里晒太阳，大家一起说说笑笑。"
@@ -89,7 +90,7 @@ async def telegram() -> AsyncIterator[tuple[object, FakeBotAPI]]:
 
 async def test_telegram_long_message(telegram: tuple[object, FakeBotAPI]) -> None:
     app, api = telegram
-    await app.process_update(message_update(app.bot, LONG))  # type: ignore[attr-defined]
+    await app.process_update(to_update(app.bot, text_message(LONG)))  # type: ignore[attr-defined]
     first, answer = api.sent()
     assert first["text"] == messages.PARTLY_READ
     assert "幸福食堂" in answer["text"]

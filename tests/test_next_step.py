@@ -17,7 +17,8 @@ from bot.models import Entry
 from bot.render import render_answer
 from bot.service import KnowledgeService
 from handlers.app import build_application
-from tests.telegram_fakes import FakeBotAPI, message_update
+from testing.updates import text_message, to_update
+from tests.telegram_fakes import FakeBotAPI
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 REFERRAL = "具体办理请咨询户籍所在地乡镇（街道）民政办"
@@ -106,8 +107,8 @@ async def telegram() -> AsyncIterator[tuple[object, FakeBotAPI]]:
 
 async def test_telegram_shows_the_next_step(telegram: tuple[object, FakeBotAPI]) -> None:
     app, api = telegram
-    await app.process_update(message_update(app.bot, "老年食堂"))  # type: ignore[attr-defined]
+    await app.process_update(to_update(app.bot, text_message("老年食堂")))  # type: ignore[attr-defined]
     assert "怎么办：具体就餐点请咨询所在社区或民政部门。" in api.sent()[-1]["text"]
-    await app.process_update(message_update(app.bot, "低保"))  # type: ignore[attr-defined]
-    await app.process_update(message_update(app.bot, "那怎么申请"))  # type: ignore[attr-defined]
+    await app.process_update(to_update(app.bot, text_message("低保")))  # type: ignore[attr-defined]
+    await app.process_update(to_update(app.bot, text_message("那怎么申请")))  # type: ignore[attr-defined]
     assert api.sent()[-1]["text"].endswith(f"怎么办：{REFERRAL}")

@@ -10,6 +10,7 @@ import pytest
 
 from bot.logsetup import MAX_LINE_CHARS, RedactingFormatter
 from bot.privacy import mask_personal
+from testing.updates import text_message
 from tests.botapi_stub import BotAPIStub
 from tests.test_end_to_end import start_bot, stop_bot
 
@@ -70,24 +71,6 @@ def _files_bytes(directory: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(directory.iterdir()) if path.is_file())
 
 
-def _personal_message(update_id: int, text: str) -> dict[str, object]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": USER_ID, "type": "private", "username": USERNAME},
-            "from": {
-                "id": USER_ID,
-                "is_bot": False,
-                "first_name": FIRST_NAME,
-                "username": USERNAME,
-            },
-            "text": text,
-        },
-    }
-
-
 def test_a_conversation_leaves_no_personal_detail_in_the_database_wal_or_debug_log(
     tmp_path: Path,
 ) -> None:
@@ -97,7 +80,15 @@ def test_a_conversation_leaves_no_personal_detail_in_the_database_wal_or_debug_l
     process = start_bot(stub, data / "bot.db", BOT_LOG_LEVEL="DEBUG")
     try:
         for number, text in enumerate(CONVERSATION, start=1):
-            stub.push(_personal_message(number, text))
+            stub.push(
+                text_message(
+                    text,
+                    update_id=number,
+                    user_id=USER_ID,
+                    first_name=FIRST_NAME,
+                    username=USERNAME,
+                )
+            )
         stub.wait_for("sendMessage", len(CONVERSATION))
         # While the bot runs: the database, its WAL and the journal, as they are on disk.
         running = _files_bytes(data)

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, RetryAfter
 
 from bot.journal import Journal, current_update, reduce_update
 from handlers.ratelimit import FairRateLimiter, SendLimits
-from tests.test_end_to_end import message
+from testing.updates import text_message
 
 FAST = SendLimits(overall_per_second=1000, private_per_second=50, group_per_minute=3000)
 
@@ -141,25 +141,32 @@ async def test_a_reply_refused_for_good_is_not_sent_again(journal: Journal) -> N
 
 
 def test_a_journaled_update_keeps_no_name_and_no_number() -> None:
-    update = message(9, "我电话13912345678，幸福食堂在哪", user=321)
-    update["message"]["from"].update(first_name="王小明", username="wxm2026")  # type: ignore[index]
+    update = text_message(
+        "我电话13912345678，幸福食堂在哪",
+        update_id=9,
+        user_id=321,
+        first_name="王小明",
+        username="wxm2026",
+    )
     kept = json.dumps(reduce_update(update), ensure_ascii=False)
     assert "13912345678" not in kept and "王小明" not in kept and "wxm2026" not in kept
     assert "幸福食堂在哪" in kept and '"id": 321' in kept  # what answering needs
 
 
 def test_an_update_is_handled_once_even_when_delivered_again(journal: Journal) -> None:
-    journal.record_updates([message(1, "幸福食堂")])
+    journal.record_updates([text_message("幸福食堂", update_id=1)])
     assert journal.claim(1)
     assert not journal.claim(1)  # the same update, re-delivered while being handled
     journal.finish(1)
-    journal.record_updates([message(1, "幸福食堂")])  # re-delivered after it was handled
+    # Re-delivered after it was handled:
+    journal.record_updates([text_message("幸福食堂", update_id=1)])
     assert not journal.claim(1)
     assert journal.backlog(dt.timedelta(minutes=30)).updates == []
 
 
 def test_the_backlog_resends_replies_rather_than_answering_twice(journal: Journal) -> None:
-    journal.record_updates([message(1, "幸福食堂"), message(2, "高龄津贴")])
+    first, second = text_message("幸福食堂", update_id=1), text_message("高龄津贴", update_id=2)
+    journal.record_updates([first, second])
     token = current_update.set(1)
     try:
         journal.record_reply("sendMessage", {"chat_id": 77, "text": "幸福食堂……"})
@@ -173,7 +180,7 @@ def test_the_backlog_resends_replies_rather_than_answering_twice(journal: Journa
 def test_the_backlog_drops_what_is_too_old(tmp_path: Path) -> None:
     now = [dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)]
     journal = Journal(tmp_path / "j.db", clock=lambda: now[0])
-    journal.record_updates([message(1, "幸福食堂")])
+    journal.record_updates([text_message("幸福食堂", update_id=1)])
     journal.record_reply("sendMessage", {"chat_id": 77, "text": "旧答复"})
     now[0] += dt.timedelta(hours=2)
     backlog = journal.backlog(dt.timedelta(minutes=30))
@@ -183,6 +190,6 @@ def test_the_backlog_drops_what_is_too_old(tmp_path: Path) -> None:
 
 def test_a_broken_journal_file_never_stops_answers(journal: Journal, tmp_path: Path) -> None:
     journal._connection.close()  # the file is gone from under the bot
-    journal.record_updates([message(1, "幸福食堂")])  # logged, not raised
+    journal.record_updates([text_message("幸福食堂", update_id=1)])  # logged, not raised
     assert journal.record_reply("sendMessage", {"chat_id": 1, "text": "x"}) is None
     assert journal.claim(1)

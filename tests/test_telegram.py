@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import CallbackContext
 
@@ -26,8 +25,9 @@ from handlers.app import build_application
 from handlers.render import split_message
 from handlers.state import BotData
 from handlers.storewatch import watch_store
+from testing.updates import callback_query, channel_post, text_message, to_update
 from tests.conftest import ELDERLY, JOBS, REGIONS, write_knowledge
-from tests.telegram_fakes import FakeBotAPI, callback_update, message_update
+from tests.telegram_fakes import FakeBotAPI
 
 ADMIN = 42
 
@@ -41,11 +41,11 @@ class Harness:
         self.kb = kb
 
     async def send(self, text: str | None = None, **kwargs: Any) -> FakeBotAPI:
-        await self.app.process_update(message_update(self.app.bot, text, **kwargs))
+        await self.app.process_update(to_update(self.app.bot, text_message(text, **kwargs)))
         return self.api
 
     async def tap(self, data: str, **kwargs: Any) -> FakeBotAPI:
-        await self.app.process_update(callback_update(self.app.bot, data, **kwargs))
+        await self.app.process_update(to_update(self.app.bot, callback_query(data, **kwargs)))
         return self.api
 
     def buttons(self, params: dict[str, Any]) -> list[tuple[str, str]]:
@@ -733,17 +733,7 @@ async def test_a_page_number_that_is_not_ascii_digits_is_forged(bot: Harness, pa
 async def test_a_channel_post_mentioning_the_bot_is_ignored(bot: Harness) -> None:
     errors = await errors_of(bot)
     for text in ("@minsheng_bot 幸福食堂在哪", "/help@minsheng_bot", "/reload"):
-        post = {
-            "message_id": 7,
-            "date": 0,
-            "chat": {"id": -1001, "type": "channel", "title": "民生频道"},
-            "text": text,
-        }
-        if text.startswith("/"):
-            post["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-        await bot.app.process_update(
-            Update.de_json({"update_id": 1, "channel_post": post}, bot.app.bot)
-        )
+        await bot.app.process_update(to_update(bot.app.bot, channel_post(text)))
     assert not errors and not bot.api.sent()
 
 
@@ -853,7 +843,7 @@ async def test_in_groups_answers_reply_to_the_question(bot: Harness) -> None:
         "@minsheng_bot 明天天气",
         "@minsheng_bot 改造 护照",
     ):
-        update = message_update(bot.app.bot, question, **group)
+        update = to_update(bot.app.bot, text_message(question, **group))
         await bot.app.process_update(update)
         replied = bot.api.sent()[-1]["reply_parameters"]
         replied = json.loads(replied) if isinstance(replied, str) else replied

@@ -25,7 +25,8 @@ from bot.service import HOLD_SECONDS, KnowledgeService
 from bot.storage import open_store
 from bot.workbook import workbook_bytes
 from handlers.app import build_application
-from tests.telegram_fakes import FakeBotAPI, callback_update, document_update, message_update
+from testing.updates import callback_query, document_message, text_message, to_update
+from tests.telegram_fakes import FakeBotAPI
 
 ADMIN = 42
 
@@ -37,22 +38,24 @@ class Harness:
 
     async def send(self, text: str, user_id: int = ADMIN) -> list[dict[str, Any]]:
         before = len(self.api.calls)
-        await self.app.process_update(message_update(self.app.bot, text, user_id=user_id))
+        await self.app.process_update(to_update(self.app.bot, text_message(text, user_id=user_id)))
         return [p for _, p in self.api.calls[before:] if "text" in p]
 
     async def upload(
         self, name: str, data: bytes, user_id: int = ADMIN, size: int | None = None
     ) -> list[dict[str, Any]]:
-        update = document_update(
-            self.app.bot, self.api, name, data, user_id=user_id, file_size=size
-        )
+        size = len(data) if size is None else size
+        document = document_message(self.api.serve(data), name, file_size=size, user_id=user_id)
+        update = to_update(self.app.bot, document)
         before = len(self.api.calls)
         await self.app.process_update(update)
         return [p for _, p in self.api.calls[before:] if "text" in p]
 
     async def tap(self, data: str, user_id: int = ADMIN) -> list[dict[str, Any]]:
         before = len(self.api.calls)
-        await self.app.process_update(callback_update(self.app.bot, data, user_id=user_id))
+        await self.app.process_update(
+            to_update(self.app.bot, callback_query(data, user_id=user_id))
+        )
         return [p for _, p in self.api.calls[before:] if "text" in p]
 
     def versions(self) -> VersionStore:

@@ -12,8 +12,9 @@ import pytest
 from bot.addsource import SourceRequest, apply_source
 from bot.storage import Store
 from handlers.sources import parse_caption
+from testing.updates import document_message, to_update
 from tests.documents import docx_bytes
-from tests.telegram_fakes import FakeBotAPI, document_update
+from tests.telegram_fakes import FakeBotAPI
 from tests.test_telegram import ADMIN, Harness, make_harness
 
 TITLE = "襄垣县关于提高高龄老人津贴标准的通知"
@@ -37,10 +38,18 @@ async def harness(kb_dir: Path, tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 async def upload(
-    harness: Harness, name: str, data: bytes, caption: str | None = CAPTION, **kwargs: Any
+    harness: Harness,
+    name: str,
+    data: bytes,
+    caption: str | None = CAPTION,
+    *,
+    user_id: int,
+    file_size: int | None = None,
 ) -> FakeBotAPI:
-    update = document_update(harness.app.bot, harness.api, name, data, caption, **kwargs)
-    await harness.app.process_update(update)
+    size = len(data) if file_size is None else file_size
+    file_id = harness.api.serve(data)
+    document = document_message(file_id, name, file_size=size, caption=caption, user_id=user_id)
+    await harness.app.process_update(to_update(harness.app.bot, document))
     return harness.api
 
 

@@ -15,9 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+from testing.updates import text_message
 from tests.botapi_stub import BotAPIStub
 from tests.conftest import ROOT
-from tests.test_end_to_end import TOKEN, message
+from tests.test_end_to_end import TOKEN
 
 PER_SECOND = 4.0
 
@@ -69,13 +70,15 @@ def test_a_flooding_resident_does_not_delay_another(tmp_path: Path) -> None:
     stub.limit_chats(PER_SECOND, retry_after=2)
     process = start(stub, tmp_path, write_config(tmp_path))
     try:
-        stub.push(message(1, "幸福食堂在哪", user=501))
+        stub.push(text_message("幸福食堂在哪", update_id=1, user_id=501))
         stub.wait_for("sendMessage", 1)  # the bot is up
         for number in range(2, 18):  # 16 more from the same resident, at once
-            stub.push(message(number, QUESTIONS[number % len(QUESTIONS)], user=501))
+            stub.push(
+                text_message(QUESTIONS[number % len(QUESTIONS)], update_id=number, user_id=501)
+            )
         time.sleep(0.5)  # the burst is being throttled
         asked = time.monotonic()
-        stub.push(message(100, "高龄津贴怎么领", user=502))
+        stub.push(text_message("高龄津贴怎么领", update_id=100, user_id=502))
         deadline = asked + 10
         while not answers_to(stub, 502) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -96,7 +99,11 @@ def test_a_flooding_resident_does_not_delay_another(tmp_path: Path) -> None:
 
 def burst(stub: BotAPIStub, count: int, chat: int = 601, first: int = 1) -> None:
     for number in range(first, first + count):
-        stub.push(message(number, f"{QUESTIONS[number % len(QUESTIONS)]} {number}", user=chat))
+        stub.push(
+            text_message(
+                f"{QUESTIONS[number % len(QUESTIONS)]} {number}", update_id=number, user_id=chat
+            )
+        )
 
 
 def wait_answers(stub: BotAPIStub, chat: int, count: int, timeout: float) -> None:

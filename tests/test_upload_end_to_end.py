@@ -17,48 +17,12 @@ from openpyxl import load_workbook
 from bot.kbsheet import export_workbook
 from bot.loader import load_knowledge
 from bot.workbook import workbook_bytes
+from testing.updates import callback_query, document_message, text_message
 from tests.botapi_stub import BotAPIStub
 from tests.conftest import ROOT
-from tests.test_end_to_end import TOKEN, message, stop_bot
+from tests.test_end_to_end import TOKEN, stop_bot
 
 ADMIN = 42
-
-
-def document(update_id: int, file_id: str, name: str, size: int) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": ADMIN, "type": "private"},
-            "from": {"id": ADMIN, "is_bot": False, "first_name": "管理员"},
-            "document": {
-                "file_id": file_id,
-                "file_unique_id": file_id,
-                "file_name": name,
-                "file_size": size,
-            },
-        },
-    }
-
-
-def tap(update_id: int, data: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": str(update_id),
-            "from": {"id": ADMIN, "is_bot": False, "first_name": "管理员"},
-            "chat_instance": "1",
-            "data": data,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": ADMIN, "type": "private"},
-                "from": {"id": 999, "is_bot": True, "first_name": "民生助手"},
-                "text": "检查通过",
-            },
-        },
-    }
 
 
 def wait_until(condition: Any, timeout: float = 30.0) -> Any:
@@ -93,20 +57,23 @@ def test_an_admin_uploads_a_workbook_through_the_bot_api(kb_dir: Path, tmp_path:
         text=True,
     )
     try:
-        stub.push(document(1, "upload1", "知识库.xlsx", len(stub.files["upload1"])))
+        size = len(stub.files["upload1"])
+        stub.push(
+            document_message("upload1", "知识库.xlsx", file_size=size, update_id=1, user_id=ADMIN)
+        )
         offer = wait_until(lambda: [p for p in stub.sent() if "reply_markup" in p])[0]
         assert "修改 1 条" in offer["text"]
         assert [c for c in stub.calls if c[0] == "download"]  # fetched from /file/bot…
         markup = json.loads(offer["reply_markup"])
         data = markup["inline_keyboard"][0][0]["callback_data"]
-        stub.push(tap(2, data))
+        stub.push(callback_query(data, update_id=2, user_id=ADMIN))
         edited = wait_until(lambda: stub.sent("editMessageText"))[0]
         assert "知识库已更新" in edited["text"] and "第 1 版" in edited["text"]
         assert "社区幸福食堂" in (kb_dir / "elderly.toml").read_text(encoding="utf-8")
-        stub.push(message(3, "幸福食堂", user=ADMIN))
+        stub.push(text_message("幸福食堂", update_id=3, user_id=ADMIN))
         answer = wait_until(lambda: [p for p in stub.sent() if "来源" in p.get("text", "")])[0]
         assert answer["text"].startswith("<b>社区幸福食堂</b>")
-        stub.push(message(4, "/export", user=ADMIN))
+        stub.push(text_message("/export", update_id=4, user_id=ADMIN))
         (sent,) = wait_until(lambda: stub.sent("sendDocument"))
         assert sent["document"]["filename"] == "knowledge.xlsx"
         exported = load_workbook(io.BytesIO(sent["document"]["data"]))

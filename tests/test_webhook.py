@@ -13,7 +13,8 @@ import pytest
 
 from bot.journal import Journal
 from handlers.webhook import SECRET_HEADER, WebhookServer
-from tests.test_end_to_end import free_port, message
+from testing.updates import text_message
+from tests.test_end_to_end import free_port
 
 SECRET = "s3cret"
 CAP = 64 * 1024
@@ -87,7 +88,7 @@ async def test_what_is_not_an_update_gets_400(server: Any) -> None:
 
 async def test_an_update_is_journaled_before_its_200(server: Any) -> None:
     port, application = server
-    body = json.dumps(message(42, "幸福食堂在哪")).encode()
+    body = json.dumps(text_message("幸福食堂在哪", update_id=42)).encode()
     headers = {"Content-Length": str(len(body)), SECRET_HEADER: SECRET}
     assert await raw_post(port, headers, body) == 200
     assert application.journal.counts()["updates"] == 1
