@@ -3,7 +3,8 @@
 It answers getMe, getUpdates (from a queue), sendMessage, editMessageText, answerCallbackQuery,
 setMyCommands, deleteWebhook, sendChatAction, getFile (for the files put in ``files``, which it
 also serves for download) and sendDocument (multipart: the file's name and bytes are recorded),
-records every call, and can inject faults: dropped connections, 429 with retry_after, 400.
+records every call, and answers with the faults scripted in ``faults`` (see testing.faults):
+dropped connections, 429 with retry_after, 400.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from testing.faults import Drop, Faults, Reply, too_many_requests
 from testing.offline import BOT_USER
 
 
@@ -31,7 +33,7 @@ class BotAPIStub:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.updates: list[dict[str, Any]] = []
-        self.faults: dict[str, list[Any]] = {}
+        self.faults: Faults[Reply | Drop] = Faults()
         self.confirmed = 0  # the highest getUpdates offset seen
         self.delivered: dict[int, float] = {}  # update id → when getUpdates first returned it
         self.times: list[float] = []  # when each call in ``calls`` arrived (monotonic)
@@ -83,7 +85,7 @@ class BotAPIStub:
         with self.lock:
             return [(t, p) for (n, p), t in zip(self.calls, self.times, strict=True) if n == method]
 
-    def _throttled(self, method: str, params: dict[str, Any]) -> Any:
+    def _throttled(self, method: str, params: dict[str, Any]) -> Reply | None:
         """A 429 if this send breaks the chat's limit, else None (and the send is counted)."""
         if self.chat_limit is None or method not in ("sendMessage", "editMessageText"):
             return None
@@ -101,24 +103,16 @@ class BotAPIStub:
                 return None
             self.calls.append((f"{method}!429", params))
             self.times.append(now)
-        description = f"Too Many Requests: retry after {wait}"
-        body = {"ok": False, "error_code": 429, "description": description}
-        return 429, {**body, "parameters": {"retry_after": wait}}
+        return too_many_requests(wait)
 
-    def inject(self, method: str, *faults: Any) -> None:
-        """Answer the next calls of ``method`` with these faults, in order: ``"drop"`` (close
-        the connection without a response) or ``(status, body)``."""
-        with self.lock:
-            self.faults.setdefault(method, []).extend(faults)
-
-    def next_fault(self, method: str, params: dict[str, Any]) -> Any:
-        with self.lock:
-            queue = self.faults.get(method)
-            if not queue:
-                return None
-            self.calls.append((f"{method}!fault", params))
-            self.times.append(time.monotonic())
-            return queue.pop(0)
+    def _fault(self, method: str, params: dict[str, Any]) -> Reply | Drop | None:
+        """The scripted fault that answers this call, recorded as ``method!fault``, or None."""
+        fault = self.faults.next(method)
+        if fault is not None:
+            with self.lock:
+                self.calls.append((f"{method}!fault", params))
+                self.times.append(time.monotonic())
+        return fault
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         with self.lock:
@@ -180,7 +174,7 @@ class BotAPIStub:
                 if method == "getUpdates":
                     time.sleep(0.05)  # a short poll, not a busy loop
                 status, payload_object = 200, None
-                fault = stub.next_fault(method, params) or stub._throttled(method, params)
+                fault = stub._fault(method, params) or stub._throttled(method, params)
                 if fault == "drop":
                     self.close_connection = True  # no response at all: a network error
                     return

@@ -6,26 +6,27 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from typing import Any
+from typing import Any, Literal
 
+from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
+from testing.faults import Drop, Faults, Reply
 from testing.offline import OfflineBotAPI
 
 _file_ids = itertools.count(1)
 
 
 class FakeBotAPI(OfflineBotAPI):
-    """The offline Bot API, plus injected failures: ``fail`` always, ``fail_times`` N times;
-    ``files`` are served by getFile and their download, ``uploads`` keeps what was sent."""
+    """The offline Bot API, plus the failures scripted in ``faults`` (a dropped connection raises
+    NetworkError and a timeout TimedOut, as PTB's own request does); ``files`` are served by
+    getFile and their download, ``uploads`` keeps what was sent."""
 
     def __init__(self) -> None:
         super().__init__()
         self.uploads: list[dict[str, Any]] = []  # multipart parts of each sendDocument
-        self.fail: dict[str, tuple[int, dict[str, Any]]] = {}
-        self.fail_times: dict[str, tuple[int, int, dict[str, Any]]] = {}
+        self.faults: Faults[Reply | Drop | Literal["timeout"]] = Faults()
         self.delay: dict[str, float] = {}  # seconds a method takes, like a slow network
-        self.raise_times: dict[str, tuple[int, Exception]] = {}  # network failures to raise
         self.files: dict[str, bytes] = {}  # file id → content, for getFile and the download
 
     async def do_request(
@@ -48,17 +49,14 @@ class FakeBotAPI(OfflineBotAPI):
     async def respond(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
         if name in self.delay:
             await asyncio.sleep(self.delay[name])
-        if self.raise_times.get(name, (0,))[0] > 0:
-            times, error = self.raise_times[name]
-            self.raise_times[name] = (times - 1, error)
-            raise error
-        failure = self.fail.get(name)
-        if failure is None and self.fail_times.get(name, (0,))[0] > 0:
-            times, status, body = self.fail_times[name]
-            self.fail_times[name] = (times - 1, status, body)
-            failure = (status, body)
-        if failure is not None:
-            return failure[0], json.dumps(failure[1]).encode()
+        fault = self.faults.next(name)
+        if fault == "drop":
+            raise NetworkError("Server disconnected without sending a response.")
+        if fault == "timeout":
+            raise TimedOut()
+        if fault is not None:
+            status, body = fault
+            return status, json.dumps(body).encode()
         if name == "getFile":
             file_id = str(params["file_id"])
             if file_id not in self.files:

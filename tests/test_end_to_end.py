@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from testing.faults import bad_request, too_many_requests
 from testing.updates import text_message
 from tests.botapi_stub import BotAPIStub
 from tests.conftest import ROOT
@@ -237,18 +238,9 @@ def test_restart_after_kill_9_keeps_every_committed_row(tmp_path: Path) -> None:
 
 def test_the_real_bot_survives_telegram_faults(tmp_path: Path) -> None:
     stub = BotAPIStub().start()
-    too_many = (
-        429,
-        {
-            "ok": False,
-            "error_code": 429,
-            "description": "Too Many Requests: retry",
-            "parameters": {"retry_after": 1},
-        },
-    )
-    rejected = (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"})
-    stub.inject("getUpdates", "drop")  # the network fails while polling
-    stub.inject("sendMessage", too_many, rejected)  # slow down, then one message is refused
+    stub.faults.inject("getUpdates", "drop")  # the network fails while polling
+    # Slow down, then one message is refused.
+    stub.faults.inject("sendMessage", too_many_requests(1), bad_request("chat not found"))
     for number, user in ((1, 501), (2, 502), (3, 503)):
         stub.push(text_message("幸福食堂在哪", update_id=number, user_id=user))
     process = start_bot(stub, tmp_path / "bot.db")

@@ -8,12 +8,11 @@ import shutil
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from telegram.error import NetworkError, TimedOut
 from telegram.ext import CallbackContext
 
 from bot import messages
@@ -25,6 +24,7 @@ from handlers.app import build_application
 from handlers.render import split_message
 from handlers.state import BotData
 from handlers.storewatch import watch_store
+from testing.faults import bad_request, too_many_requests
 from testing.updates import callback_query, channel_post, text_message, to_update
 from tests.conftest import ELDERLY, JOBS, REGIONS, write_knowledge
 from tests.telegram_fakes import FakeBotAPI
@@ -380,12 +380,9 @@ async def test_errors_apologise_and_notify_admins(
 
 
 async def test_a_rejected_message_is_survived(bot: Harness) -> None:
-    bot.api.fail["sendMessage"] = (
-        400,
-        {"ok": False, "error_code": 400, "description": "Bad Request: can't parse entities"},
-    )
+    bot.api.faults.inject("sendMessage", bad_request("can't parse entities"), repeat=True)
     await bot.send("幸福食堂")  # must not raise
-    del bot.api.fail["sendMessage"]
+    bot.api.faults.clear("sendMessage")
     await bot.send("幸福食堂")
     assert bot.api.texts()[-1].startswith("<b>幸福食堂</b>")
 
@@ -417,16 +414,7 @@ async def test_typing_action_when_answering_takes_long(kb_dir: Path) -> None:
 
 async def test_retry_after_is_respected(kb_dir: Path) -> None:
     harness = await make_harness(kb_dir, rate_limiter=True)
-    harness.api.fail_times["sendMessage"] = (
-        1,
-        429,
-        {
-            "ok": False,
-            "error_code": 429,
-            "description": "Too Many Requests",
-            "parameters": {"retry_after": 1},
-        },
-    )
+    harness.api.faults.inject("sendMessage", too_many_requests(1))
     started = time.monotonic()
     api = await harness.send("幸福食堂")
     assert time.monotonic() - started >= 1.0  # waited as told, then sent
@@ -529,11 +517,11 @@ async def test_stats_and_unanswered_say_the_database_is_unavailable(
     await harness.app.shutdown()
 
 
-@pytest.mark.parametrize("error", [NetworkError("connection reset"), TimedOut("read timed out")])
+@pytest.mark.parametrize("fault", ["drop", "timeout"])
 async def test_network_failures_are_logged_and_the_bot_goes_on(
-    bot: Harness, error: Exception, caplog: pytest.LogCaptureFixture
+    bot: Harness, fault: Literal["drop", "timeout"], caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot.api.raise_times["sendMessage"] = (1, error)
+    bot.api.faults.inject("sendMessage", fault)
     await bot.send("幸福食堂")  # the answer is lost to the network: logged, not raised
     assert "error while handling an update" in caplog.text
     await bot.send("幸福食堂")
@@ -541,11 +529,7 @@ async def test_network_failures_are_logged_and_the_bot_goes_on(
 
 
 async def test_a_rejected_answer_gets_the_resident_a_fallback(bot: Harness) -> None:
-    bot.api.fail_times["sendMessage"] = (
-        1,
-        400,
-        {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"},
-    )
+    bot.api.faults.inject("sendMessage", bad_request("message is too long"))
     api = await bot.send("幸福食堂")
     to_resident = [p["text"] for p in api.sent() if p["chat_id"] == 1]
     assert to_resident[0].startswith("<b>幸福食堂</b>")  # rejected by the API
@@ -693,14 +677,9 @@ async def errors_of(harness: Harness) -> list[BaseException]:
     return errors
 
 
-NOT_MODIFIED = (
-    400,
-    {
-        "ok": False,
-        "error_code": 400,
-        "description": "Bad Request: message is not modified: specified new message content and "
-        "reply markup are exactly the same as a current content and reply markup of the message",
-    },
+NOT_MODIFIED = bad_request(
+    "message is not modified: specified new message content and reply markup are exactly the "
+    "same as a current content and reply markup of the message"
 )
 
 
@@ -712,8 +691,8 @@ async def test_a_double_tap_that_changes_nothing_is_no_error(tmp_path: Path) -> 
     )
     harness = await make_harness(write_knowledge(tmp_path, {"many.toml": entries}))
     errors = await errors_of(harness)
-    harness.api.fail["editMessageText"] = NOT_MODIFIED  # the page is already shown
-    harness.api.fail["editMessageReplyMarkup"] = NOT_MODIFIED
+    harness.api.faults.inject("editMessageText", NOT_MODIFIED, repeat=True)  # already shown
+    harness.api.faults.inject("editMessageReplyMarkup", NOT_MODIFIED, repeat=True)
     api = await harness.tap(callbacks.page_data("测试", 1))
     await harness.tap(callbacks.region_data("长治市"))
     assert api.sent("editMessageText") and api.sent("editMessageReplyMarkup") and not errors
