@@ -1,15 +1,23 @@
-"""Shared fixtures: a small knowledge base written to a temporary directory."""
+"""Shared fixtures: a small knowledge base written to a temporary directory, and the Telegram
+application over it (or over the shipped knowledge) with the fake Bot API."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.config import MatchingSettings
+from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
 from bot.service import KnowledgeService
+from bot.storage import Store
+from handlers.app import build_application
+from tests.telegram_fakes import FakeBotAPI, Harness
 
 ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_KNOWLEDGE = ROOT / "knowledge"
+ADMIN = 42  # the admin of every harness unless a test says otherwise
 # The shared development set, outside the repository (a test using it skips that part without).
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
@@ -142,6 +150,71 @@ def kb_dir(tmp_path: Path) -> Path:
 def service(kb_dir: Path) -> KnowledgeService:
     """A service over the fixture knowledge base with default settings."""
     return KnowledgeService(kb_dir, MatchingSettings(cutoff=2.0))
+
+
+HarnessFactory = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def make_harness() -> AsyncIterator[HarnessFactory]:
+    """Start initialised applications over a knowledge directory and a fake Bot API, each shut
+    down after the test: ``await make_harness(kb, store=..., rate_limiter=..., matching=...,
+    referrals=..., **telegram_settings)`` (cutoff 2.0 and ``ADMIN`` unless changed)."""
+    started: list[Harness] = []
+
+    async def make(
+        kb: Path,
+        *,
+        rate_limiter: bool = False,
+        store: Store | None = None,
+        matching: MatchingSettings | None = None,
+        referrals: dict[str, str] | None = None,
+        **telegram: Any,
+    ) -> Harness:
+        config = Config(
+            knowledge=KnowledgeSettings(dir=kb),
+            matching=matching or MatchingSettings(cutoff=2.0),
+            telegram=TelegramSettings(
+                **{"token": "123:TEST", "admins": [ADMIN], "typing_after_seconds": 5.0, **telegram}
+            ),
+            referrals=referrals or {},
+        )
+        api = FakeBotAPI()
+        application = build_application(
+            config,
+            KnowledgeService.from_config(config),
+            store=store,
+            request=api,
+            rate_limiter=rate_limiter,
+        )
+        await application.initialize()
+        started.append(Harness(application, api, kb))
+        return started[-1]
+
+    yield make
+    for harness in started:
+        await harness.app.shutdown()
+
+
+@pytest.fixture
+async def bot(make_harness: HarnessFactory, kb_dir: Path) -> Harness:
+    """The application over the fixture knowledge, without a database."""
+    return await make_harness(kb_dir)
+
+
+@pytest.fixture
+async def remembering_bot(make_harness: HarnessFactory, kb_dir: Path, tmp_path: Path) -> Harness:
+    """The application over the fixture knowledge, storing queries in a temporary database."""
+    return await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
+
+
+@pytest.fixture
+async def shipped_bot(make_harness: HarnessFactory) -> Harness:
+    """The application over the shipped knowledge with default matching and the rate limiter,
+    no admins and no database."""
+    return await make_harness(
+        SHIPPED_KNOWLEDGE, matching=MatchingSettings(), rate_limiter=True, admins=[]
+    )
 
 
 @pytest.fixture(autouse=True)

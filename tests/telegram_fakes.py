@@ -1,11 +1,13 @@
 """Offline Telegram for the tests: a request class that answers like the Bot API, records every
-call, serves files and can be told to fail (the updates it gets come from testing.updates)."""
+call, serves files and can be told to fail, and a harness feeding an application real updates
+(built by testing.updates); tests/conftest.py starts harnesses as fixtures."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+from pathlib import Path
 from typing import Any, Literal
 
 from telegram.error import NetworkError, TimedOut
@@ -13,6 +15,7 @@ from telegram.request import RequestData
 
 from testing.faults import Drop, Faults, Reply
 from testing.offline import OfflineBotAPI
+from testing.updates import callback_query, text_message, to_update
 
 _file_ids = itertools.count(1)
 
@@ -84,3 +87,30 @@ class FakeBotAPI(OfflineBotAPI):
     def texts(self) -> list[str]:
         """Text of every message sent or edited."""
         return [p["text"] for n, p in self.calls if n in ("sendMessage", "editMessageText")]
+
+
+class Harness:
+    """An initialised application over a knowledge directory and a fake Bot API."""
+
+    def __init__(self, application: Any, api: FakeBotAPI, kb: Path) -> None:
+        self.app = application
+        self.api = api
+        self.kb = kb
+
+    async def send(self, text: str | None = None, **kwargs: Any) -> FakeBotAPI:
+        """Process a message (``kwargs`` as for testing.updates.text_message); the fake API."""
+        await self.app.process_update(to_update(self.app.bot, text_message(text, **kwargs)))
+        return self.api
+
+    async def tap(self, data: str, **kwargs: Any) -> FakeBotAPI:
+        """Process a tap on an inline button carrying ``data``; the fake API."""
+        await self.app.process_update(to_update(self.app.bot, callback_query(data, **kwargs)))
+        return self.api
+
+    def buttons(self, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """The (label, callback data) of every inline button of a sent message's ``params``."""
+        markup = params["reply_markup"]
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        if hasattr(markup, "to_dict"):
+            markup = markup.to_dict()
+        return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.cli import chat_command, main
-from bot.config import Config, ConversationSettings, KnowledgeSettings, TelegramSettings
+from bot.config import Config, ConversationSettings, KnowledgeSettings
 from bot.conversation import (
     ConversationMemory,
     Turn,
@@ -19,9 +18,7 @@ from bot.conversation import (
     next_turn,
 )
 from bot.service import KnowledgeService
-from handlers.app import build_application
-from testing.updates import text_message, to_update
-from tests.telegram_fakes import FakeBotAPI
+from tests.telegram_fakes import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -153,26 +150,9 @@ def test_console_chat_keeps_the_state(capsys: pytest.CaptureFixture[str]) -> Non
     assert "抱歉，这个问题我暂时没有找到可靠的答案" not in out
 
 
-@pytest.fixture
-async def telegram() -> AsyncIterator[tuple[object, FakeBotAPI]]:
-    config = Config(
-        knowledge=KnowledgeSettings(dir=KNOWLEDGE),
-        telegram=TelegramSettings(token="123:TEST", typing_after_seconds=5.0),
-    )
-    api = FakeBotAPI()
-    application = build_application(
-        config, KnowledgeService.from_config(config), store=None, request=api
-    )
-    await application.initialize()
-    yield application, api
-    await application.shutdown()
-
-
-async def test_telegram_followups_and_forget(telegram: tuple[object, FakeBotAPI]) -> None:
-    app, api = telegram
-
-    async def send(text: str, **kwargs: object) -> str:
-        await app.process_update(to_update(app.bot, text_message(text, **kwargs)))  # type: ignore[attr-defined]
+async def test_telegram_followups_and_forget(shipped_bot: Harness) -> None:
+    async def send(text: str) -> str:
+        api = await shipped_bot.send(text)
         return str(api.sent()[-1]["text"])
 
     assert "低保" in await send("低保")
@@ -183,15 +163,10 @@ async def test_telegram_followups_and_forget(telegram: tuple[object, FakeBotAPI]
     assert "抱歉，这个问题我暂时没有找到可靠的答案" in await send("那怎么申请")
 
 
-async def test_telegram_group_state_is_per_member(telegram: tuple[object, FakeBotAPI]) -> None:
-    app, api = telegram
-
+async def test_telegram_group_state_is_per_member(shipped_bot: Harness) -> None:
     async def send(text: str, user_id: int) -> str:
-        update = to_update(
-            app.bot,  # type: ignore[attr-defined]
-            text_message(text, user_id=user_id, chat_type="group", chat_id=-100, reply_to_bot=True),
-        )
-        await app.process_update(update)  # type: ignore[attr-defined]
+        group = {"chat_type": "group", "chat_id": -100, "reply_to_bot": True}
+        api = await shipped_bot.send(text, user_id=user_id, **group)
         return str(api.sent()[-1]["text"])
 
     await send("低保", 1)

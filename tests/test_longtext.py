@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot import messages
 from bot.cli import chat_command
-from bot.config import Config, KnowledgeSettings, TelegramSettings
+from bot.config import Config, KnowledgeSettings
 from bot.longtext import question_part
 from bot.service import KnowledgeService
-from handlers.app import build_application
-from testing.updates import text_message, to_update
-from tests.telegram_fakes import FakeBotAPI
+from tests.telegram_fakes import Harness
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 PREAMBLE = "今天天气不错，我们村里的老人家都在院子里晒太阳，大家一起说说笑笑。"
@@ -73,24 +70,8 @@ def test_console_says_only_part_was_read(capsys: pytest.CaptureFixture[str]) -> 
     assert messages.PARTLY_READ in out and "【幸福食堂与老年助餐点】" in out
 
 
-@pytest.fixture
-async def telegram() -> AsyncIterator[tuple[object, FakeBotAPI]]:
-    config = Config(
-        knowledge=KnowledgeSettings(dir=KNOWLEDGE),
-        telegram=TelegramSettings(token="123:TEST", typing_after_seconds=5.0),
-    )
-    api = FakeBotAPI()
-    application = build_application(
-        config, KnowledgeService.from_config(config), store=None, request=api
-    )
-    await application.initialize()
-    yield application, api
-    await application.shutdown()
-
-
-async def test_telegram_long_message(telegram: tuple[object, FakeBotAPI]) -> None:
-    app, api = telegram
-    await app.process_update(to_update(app.bot, text_message(LONG)))  # type: ignore[attr-defined]
+async def test_telegram_long_message(shipped_bot: Harness) -> None:
+    api = await shipped_bot.send(LONG)
     first, answer = api.sent()
     assert first["text"] == messages.PARTLY_READ
     assert "幸福食堂" in answer["text"]

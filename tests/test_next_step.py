@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from bot.cli import main
-from bot.config import Config, KnowledgeSettings, TelegramSettings
+from bot.config import Config, KnowledgeSettings, MatchingSettings
 from bot.conversation import answer_in_context, next_turn
 from bot.loader import load_knowledge
 from bot.models import Entry
 from bot.render import render_answer
 from bot.service import KnowledgeService
-from handlers.app import build_application
-from testing.updates import text_message, to_update
-from tests.telegram_fakes import FakeBotAPI
+from tests.conftest import HarnessFactory
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 REFERRAL = "具体办理请咨询户籍所在地乡镇（街道）民政办"
@@ -89,26 +86,16 @@ def test_next_step_must_be_text() -> None:
         )
 
 
-@pytest.fixture
-async def telegram() -> AsyncIterator[tuple[object, FakeBotAPI]]:
-    config = Config(
-        knowledge=KnowledgeSettings(dir=KNOWLEDGE),
-        telegram=TelegramSettings(token="123:TEST", typing_after_seconds=5.0),
+async def test_telegram_shows_the_next_step(make_harness: HarnessFactory) -> None:
+    bot = await make_harness(
+        KNOWLEDGE,
+        matching=MatchingSettings(),
+        rate_limiter=True,
+        admins=[],
         referrals={"社会救助": REFERRAL},
     )
-    api = FakeBotAPI()
-    application = build_application(
-        config, KnowledgeService.from_config(config), store=None, request=api
-    )
-    await application.initialize()
-    yield application, api
-    await application.shutdown()
-
-
-async def test_telegram_shows_the_next_step(telegram: tuple[object, FakeBotAPI]) -> None:
-    app, api = telegram
-    await app.process_update(to_update(app.bot, text_message("老年食堂")))  # type: ignore[attr-defined]
+    api = await bot.send("老年食堂")
     assert "怎么办：具体就餐点请咨询所在社区或民政部门。" in api.sent()[-1]["text"]
-    await app.process_update(to_update(app.bot, text_message("低保")))  # type: ignore[attr-defined]
-    await app.process_update(to_update(app.bot, text_message("那怎么申请")))  # type: ignore[attr-defined]
+    await bot.send("低保")
+    await bot.send("那怎么申请")
     assert api.sent()[-1]["text"].endswith(f"怎么办：{REFERRAL}")

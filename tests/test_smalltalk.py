@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from bot.cli import chat_command
 from bot.config import Config, KnowledgeSettings
 from bot.smalltalk import classify
 from bot.storage import SCHEMA_VERSION, QueryRecord, Store, _create_v1
-from tests.test_telegram import Harness, make_harness
+from tests.telegram_fakes import Harness
 
 
 @pytest.mark.parametrize(
@@ -52,13 +51,6 @@ def test_console_chat_answers_small_talk(kb_dir: Path, capsys: pytest.CaptureFix
     for kind in ("greeting", "identity", "emoji", "thanks"):
         assert messages.SMALL_TALK[kind] in out
     assert messages.NO_ANSWER not in out
-
-
-@pytest.fixture
-async def remembering_bot(kb_dir: Path, tmp_path: Path) -> AsyncIterator[Harness]:
-    harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
-    yield harness
-    await harness.app.shutdown()
 
 
 async def test_telegram_small_talk_is_stored_as_small_talk(remembering_bot: Harness) -> None:

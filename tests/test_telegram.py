@@ -6,7 +6,6 @@ import asyncio
 import json
 import shutil
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,73 +15,15 @@ from hypothesis import strategies as st
 from telegram.ext import CallbackContext
 
 from bot import messages
-from bot.config import Config, KnowledgeSettings, MatchingSettings, TelegramSettings
-from bot.service import KnowledgeService
 from bot.storage import Store
 from handlers import callbacks
-from handlers.app import build_application
 from handlers.render import split_message
 from handlers.state import BotData
 from handlers.storewatch import watch_store
 from testing.faults import bad_request, too_many_requests
-from testing.updates import callback_query, channel_post, text_message, to_update
-from tests.conftest import ELDERLY, JOBS, REGIONS, write_knowledge
-from tests.telegram_fakes import FakeBotAPI
-
-ADMIN = 42
-
-
-class Harness:
-    """An initialised application over the fixture knowledge and a fake Bot API."""
-
-    def __init__(self, application: Any, api: FakeBotAPI, kb: Path) -> None:
-        self.app = application
-        self.api = api
-        self.kb = kb
-
-    async def send(self, text: str | None = None, **kwargs: Any) -> FakeBotAPI:
-        await self.app.process_update(to_update(self.app.bot, text_message(text, **kwargs)))
-        return self.api
-
-    async def tap(self, data: str, **kwargs: Any) -> FakeBotAPI:
-        await self.app.process_update(to_update(self.app.bot, callback_query(data, **kwargs)))
-        return self.api
-
-    def buttons(self, params: dict[str, Any]) -> list[tuple[str, str]]:
-        markup = params["reply_markup"]
-        markup = json.loads(markup) if isinstance(markup, str) else markup
-        if hasattr(markup, "to_dict"):
-            markup = markup.to_dict()
-        return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
-
-
-async def make_harness(
-    kb: Path, *, rate_limiter: bool = False, store: Store | None = None, **telegram: Any
-) -> Harness:
-    config = Config(
-        knowledge=KnowledgeSettings(dir=kb),
-        matching=MatchingSettings(cutoff=2.0),
-        telegram=TelegramSettings(
-            **{"token": "123:TEST", "admins": [ADMIN], "typing_after_seconds": 5.0, **telegram}
-        ),
-    )
-    api = FakeBotAPI()
-    application = build_application(
-        config,
-        KnowledgeService(kb, config.matching),
-        store=store,
-        request=api,
-        rate_limiter=rate_limiter,
-    )
-    await application.initialize()
-    return Harness(application, api, kb)
-
-
-@pytest.fixture
-async def bot(kb_dir: Path) -> AsyncIterator[Harness]:
-    harness = await make_harness(kb_dir)
-    yield harness
-    await harness.app.shutdown()
+from testing.updates import channel_post, text_message, to_update
+from tests.conftest import ADMIN, ELDERLY, JOBS, REGIONS, HarnessFactory, write_knowledge
+from tests.telegram_fakes import Harness
 
 
 async def test_start_greets_with_categories_and_examples(bot: Harness) -> None:
@@ -167,7 +108,9 @@ async def test_more_answers_edit_the_buttons_in_place_with_back(bot: Harness) ->
     assert len(api.sent("answerCallbackQuery")) == 5  # every tap answered
 
 
-async def test_html_in_questions_and_knowledge_is_escaped(tmp_path: Path) -> None:
+async def test_html_in_questions_and_knowledge_is_escaped(
+    make_harness: HarnessFactory, tmp_path: Path
+) -> None:
     kb = write_knowledge(
         tmp_path,
         {"elderly.toml": ELDERLY.replace("扩容提质幸福食堂与配餐点。", "幸福食堂<b>&规划</b>。")},
@@ -176,7 +119,6 @@ async def test_html_in_questions_and_knowledge_is_escaped(tmp_path: Path) -> Non
     api = await harness.send("<i>幸福食堂</i><script>")
     text = api.sent()[0]["text"]
     assert "&lt;b&gt;&amp;规划&lt;/b&gt;" in text and "<script>" not in text
-    await harness.app.shutdown()
 
 
 def rows(params: dict[str, Any]) -> list[list[str]]:
@@ -204,7 +146,9 @@ async def test_low_confidence_and_no_answer(bot: Harness) -> None:
     assert len(api.sent()) == 2
 
 
-async def test_at_most_three_rows_of_buttons_on_an_answer_or_a_miss(tmp_path: Path) -> None:
+async def test_at_most_three_rows_of_buttons_on_an_answer_or_a_miss(
+    make_harness: HarnessFactory, tmp_path: Path
+) -> None:
     entries = "".join(
         f'\n[[entries]]\nid = "e{i}"\ntitle = "条目{i}"\ncategory = "类别{i}"\n'
         f'region = "长治市"\nkeywords = ["关键词"]\nexcerpt = "内容{i}。"\nsource = "src-b"\n'
@@ -214,10 +158,9 @@ async def test_at_most_three_rows_of_buttons_on_an_answer_or_a_miss(tmp_path: Pa
     for question in ("关键词", "明天天气", "改造 护照 签证"):
         await harness.send(question)
         assert len(rows(harness.api.sent()[-1])) <= 3, question
-    await harness.app.shutdown()
 
 
-async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
+async def test_category_pages_and_entry_tap(make_harness: HarnessFactory, tmp_path: Path) -> None:
     entries = "".join(
         f'\n[[entries]]\nid = "e{i}"\ntitle = "条目{i}"\ncategory = "测试"\nregion = "长治市"\n'
         f'keywords = ["关键词{i}"]\nexcerpt = "内容{i}。"\nsource = "src-b"\n'
@@ -247,7 +190,6 @@ async def test_category_pages_and_entry_tap(tmp_path: Path) -> None:
     assert len(api.sent()) == 1 and not api.sent("editMessageText")  # all in place
     await harness.tap(callbacks.entry_data("e9"))
     assert api.sent()[-1]["text"].startswith("<b>条目9</b>")
-    await harness.app.shutdown()
 
 
 @pytest.mark.parametrize(
@@ -309,7 +251,7 @@ async def test_non_text_messages_get_a_polite_request(bot: Harness) -> None:
     assert len(api.sent()) == 2  # not in groups unless it replies to the bot
 
 
-async def test_flood_control(kb_dir: Path) -> None:
+async def test_flood_control(make_harness: HarnessFactory, kb_dir: Path) -> None:
     harness = await make_harness(kb_dir, flood_max_messages=3)
     for _ in range(5):
         await harness.send("幸福食堂", user_id=7)
@@ -318,7 +260,6 @@ async def test_flood_control(kb_dir: Path) -> None:
     assert texts.count("您发得有点快，请稍等一会儿再问。") == 1  # once, then silence
     await harness.send("幸福食堂", user_id=8)  # another resident is not affected
     assert harness.api.texts()[-1].startswith("<b>幸福食堂</b>")
-    await harness.app.shutdown()
 
 
 async def test_reload_refused_for_non_admins(
@@ -401,7 +342,9 @@ def test_split_message_keeps_tags_balanced() -> None:
     assert sum(p.count("&amp;") for p in parts) == 900  # no entity was cut in two
 
 
-async def test_typing_action_when_answering_takes_long(kb_dir: Path) -> None:
+async def test_typing_action_when_answering_takes_long(
+    make_harness: HarnessFactory, kb_dir: Path
+) -> None:
     harness = await make_harness(kb_dir, typing_after_seconds=0.05)
     harness.api.delay["sendMessage"] = 0.3  # a slow network
     api = await harness.send("幸福食堂")
@@ -409,10 +352,9 @@ async def test_typing_action_when_answering_takes_long(kb_dir: Path) -> None:
     del harness.api.delay["sendMessage"]
     await harness.send("幸福食堂")
     assert len(api.sent("sendChatAction")) == 1  # a quick answer shows no typing
-    await harness.app.shutdown()
 
 
-async def test_retry_after_is_respected(kb_dir: Path) -> None:
+async def test_retry_after_is_respected(make_harness: HarnessFactory, kb_dir: Path) -> None:
     harness = await make_harness(kb_dir, rate_limiter=True)
     harness.api.faults.inject("sendMessage", too_many_requests(1))
     started = time.monotonic()
@@ -420,14 +362,6 @@ async def test_retry_after_is_respected(kb_dir: Path) -> None:
     assert time.monotonic() - started >= 1.0  # waited as told, then sent
     attempts = api.sent()
     assert len(attempts) == 2 and attempts[-1]["text"].startswith("<b>幸福食堂</b>")
-    await harness.app.shutdown()
-
-
-@pytest.fixture
-async def remembering_bot(kb_dir: Path, tmp_path: Path) -> AsyncIterator[Harness]:
-    harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
-    yield harness
-    await harness.app.shutdown()
 
 
 async def test_questions_and_feedback_are_stored(remembering_bot: Harness) -> None:
@@ -494,7 +428,9 @@ async def test_reloads_are_recorded(remembering_bot: Harness) -> None:
     assert row["ok"] == 1 and row["admin_hash"] == store.user_hash(ADMIN) != str(ADMIN)
 
 
-async def test_a_broken_database_never_stops_answering(kb_dir: Path, tmp_path: Path) -> None:
+async def test_a_broken_database_never_stops_answering(
+    make_harness: HarnessFactory, kb_dir: Path, tmp_path: Path
+) -> None:
     (tmp_path / "bot.db").mkdir()  # cannot be opened as a database
     harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
     api = await harness.send("幸福食堂")
@@ -502,11 +438,10 @@ async def test_a_broken_database_never_stops_answering(kb_dir: Path, tmp_path: P
     await harness.send("/forget")
     assert api.sent()[-1]["text"] == "抱歉，现在暂时无法删除，请稍后再试一次。"
     assert harness.app.bot_data.store.health.failures >= 1
-    await harness.app.shutdown()
 
 
 async def test_stats_and_unanswered_say_the_database_is_unavailable(
-    kb_dir: Path, tmp_path: Path
+    make_harness: HarnessFactory, kb_dir: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "bot.db").mkdir()  # cannot be opened as a database
     harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
@@ -514,7 +449,6 @@ async def test_stats_and_unanswered_say_the_database_is_unavailable(
     assert api.sent()[-1]["text"] == "统计数据暂时不可用（数据库无法打开），请查看日志。"
     await harness.send("/unanswered", user_id=ADMIN)
     assert api.sent()[-1]["text"] == "统计数据暂时不可用（数据库无法打开），请查看日志。"
-    await harness.app.shutdown()
 
 
 @pytest.mark.parametrize("fault", ["drop", "timeout"])
@@ -541,7 +475,7 @@ async def test_a_rejected_answer_gets_the_resident_a_fallback(bot: Harness) -> N
 )
 @given(data=st.text(max_size=64).filter(lambda d: len(d.encode()) <= 64))
 async def test_forged_callback_data_never_crashes_or_reaches_admin_actions(
-    kb_dir: Path, data: str
+    make_harness: HarnessFactory, kb_dir: Path, data: str
 ) -> None:
     harness = await make_harness(kb_dir)
     reloads = []
@@ -553,7 +487,7 @@ async def test_forged_callback_data_never_crashes_or_reaches_admin_actions(
 
     harness.app.add_error_handler(record_error)
     await harness.tap(data, user_id=5)
-    await harness.app.shutdown()
+    await harness.app.shutdown()  # at once, not after all 200 examples
     assert not errors and not reloads
     assert harness.api.sent("answerCallbackQuery")  # every tap is acknowledged
 
@@ -617,7 +551,7 @@ def confirmation_buttons(harness: Harness, params: dict[str, Any]) -> dict[str, 
 
 
 async def test_a_reload_removing_many_entries_waits_for_the_admins_confirmation(
-    kb_dir: Path, tmp_path: Path
+    make_harness: HarnessFactory, kb_dir: Path, tmp_path: Path
 ) -> None:
     harness = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
     cut_jobs_file(kb_dir)
@@ -636,7 +570,6 @@ async def test_a_reload_removing_many_entries_waits_for_the_admins_confirmation(
     assert not api.sent()[-1]["text"].startswith("<b>野生动物致害补偿保险</b>")
     (row,) = harness.app.bot_data.store.rows("reloads")
     assert (row["ok"], row["removed"]) == (1, 2)
-    await harness.app.shutdown()
 
 
 async def test_a_held_reload_is_cancelled_expires_and_is_replaced(bot: Harness) -> None:
@@ -683,7 +616,9 @@ NOT_MODIFIED = bad_request(
 )
 
 
-async def test_a_double_tap_that_changes_nothing_is_no_error(tmp_path: Path) -> None:
+async def test_a_double_tap_that_changes_nothing_is_no_error(
+    make_harness: HarnessFactory, tmp_path: Path
+) -> None:
     entries = "".join(
         f'\n[[entries]]\nid = "e{i}"\ntitle = "条目{i}"\ncategory = "测试"\nregion = "长治市"\n'
         f'excerpt = "内容{i}。"\nsource = "src-b"\n'
@@ -698,7 +633,6 @@ async def test_a_double_tap_that_changes_nothing_is_no_error(tmp_path: Path) -> 
     assert api.sent("editMessageText") and api.sent("editMessageReplyMarkup") and not errors
     assert "抱歉，刚才出了点问题，请稍后再试一次。" not in api.texts()
     assert len(api.sent("answerCallbackQuery")) == 2  # both taps acknowledged
-    await harness.app.shutdown()
 
 
 @pytest.mark.parametrize("page", ["²", "٣", "1²"])
@@ -716,7 +650,9 @@ async def test_a_channel_post_mentioning_the_bot_is_ignored(bot: Harness) -> Non
     assert not errors and not bot.api.sent()
 
 
-async def test_group_chatter_does_not_count_against_the_flood_guard(kb_dir: Path) -> None:
+async def test_group_chatter_does_not_count_against_the_flood_guard(
+    make_harness: HarnessFactory, kb_dir: Path
+) -> None:
     harness = await make_harness(kb_dir, flood_max_messages=3)
     group = {"chat_type": "group", "chat_id": -100, "user_id": 7}
     for text in ["今天天气不错", "吃了吗", "/start@other_bot", "哈哈", "好的"]:
@@ -728,11 +664,10 @@ async def test_group_chatter_does_not_count_against_the_flood_guard(kb_dir: Path
     assert len(texts) == 3 and all(t.startswith("<b>幸福食堂</b>") for t in texts)
     await harness.send("/help", **group)  # a command for every bot of the group counts
     assert harness.api.texts()[-1] == "您发得有点快，请稍等一会儿再问。"
-    await harness.app.shutdown()
 
 
 async def test_admins_hear_once_when_the_database_goes_down_and_once_when_it_is_back(
-    kb_dir: Path, tmp_path: Path
+    make_harness: HarnessFactory, kb_dir: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "data" / "bot.db"
     store = Store(path, salt="s")
@@ -757,7 +692,6 @@ async def test_admins_hear_once_when_the_database_goes_down_and_once_when_it_is_
         await watch_store(context)
     notices = [p for p in harness.api.sent() if int(p["chat_id"]) == ADMIN]
     assert [n["text"] for n in notices[1:]] == ["数据库已恢复，问题记录照常进行。"]
-    await harness.app.shutdown()
 
 
 async def test_votes_one_per_person_changeable_with_a_thank_you(remembering_bot: Harness) -> None:
@@ -796,7 +730,9 @@ async def test_votes_one_per_person_changeable_with_a_thank_you(remembering_bot:
     assert api.sent("answerCallbackQuery")[-1]["text"] == "谢谢您的反馈！"
 
 
-async def test_taps_have_their_own_limit_and_every_tap_is_answered(kb_dir: Path) -> None:
+async def test_taps_have_their_own_limit_and_every_tap_is_answered(
+    make_harness: HarnessFactory, kb_dir: Path
+) -> None:
     harness = await make_harness(kb_dir, flood_max_messages=3, flood_max_taps=5)
     await harness.send("/start", user_id=7)
     category = dict(harness.buttons(harness.api.sent()[-1]))["养老服务"]
@@ -812,7 +748,6 @@ async def test_taps_have_their_own_limit_and_every_tap_is_answered(kb_dir: Path)
     assert all(t.startswith("<b>幸福食堂</b>") for t in harness.api.texts()[-2:])
     await harness.send("幸福食堂", user_id=7)
     assert harness.api.texts()[-1] == "您发得有点快，请稍等一会儿再问。"
-    await harness.app.shutdown()
 
 
 async def test_in_groups_answers_reply_to_the_question(bot: Harness) -> None:
@@ -851,7 +786,9 @@ async def test_a_region_prompt_in_a_group_takes_only_the_askers_tap(
     assert api.sent("editMessageText")[-1]["text"] == "好的，之后会优先回答“潞州区”的措施。"
 
 
-async def test_region_list_grouped_by_city_without_the_anonymous_county(tmp_path: Path) -> None:
+async def test_region_list_grouped_by_city_without_the_anonymous_county(
+    make_harness: HarnessFactory, tmp_path: Path
+) -> None:
     regions = REGIONS + (
         '\n[[regions]]\nname = "晋中市"\n\n[[regions]]\nname = "和顺县"\nparent = "晋中市"\n'
         '\n[[regions]]\nname = "某县(原文匿名**)"\nanonymous = true\n'
@@ -873,7 +810,6 @@ async def test_region_list_grouped_by_city_without_the_anonymous_county(tmp_path
     await harness.send("庭院经济")
     answer = api.sent()[-1]["text"]
     assert "地区：某县（原文未写县名）" in answer and "匿名" not in answer
-    await harness.app.shutdown()
 
 
 async def test_a_miss_sharing_only_a_region_name_offers_the_categories_only(bot: Harness) -> None:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.addsource import SourceRequest, apply_source
-from bot.storage import Store
 from handlers.sources import parse_caption
 from testing.updates import document_message, to_update
+from tests.conftest import ADMIN
 from tests.documents import docx_bytes
-from tests.telegram_fakes import FakeBotAPI
-from tests.test_telegram import ADMIN, Harness, make_harness
+from tests.telegram_fakes import FakeBotAPI, Harness
 
 TITLE = "襄垣县关于提高高龄老人津贴标准的通知"
 LONGEVITY = "百岁老人每人每月另发长寿补贴300元，由县财政全额保障，确保按时足额发放到位。"
@@ -28,13 +25,6 @@ NOTICE = docx_bytes(
 )
 CAPTION = f"来源：{TITLE} / 襄垣县民政局 / 2025年1月 / 襄垣县"
 QUESTION = "百岁老人长寿补贴每月多少钱"
-
-
-@pytest.fixture
-async def harness(kb_dir: Path, tmp_path: Path) -> AsyncIterator[Harness]:
-    made = await make_harness(kb_dir, store=Store(tmp_path / "bot.db", salt="s"))
-    yield made
-    await made.app.shutdown()
 
 
 async def upload(
@@ -66,34 +56,36 @@ def test_the_caption_gives_title_publisher_date_and_region() -> None:
     assert parse_caption("来源： / 县民政局 / 2025") is None
 
 
-async def test_an_admins_document_is_added_after_the_confirmation(harness: Harness) -> None:
-    api = await upload(harness, "通知.docx", NOTICE, user_id=ADMIN)
+async def test_an_admins_document_is_added_after_the_confirmation(remembering_bot: Harness) -> None:
+    api = await upload(remembering_bot, "通知.docx", NOTICE, user_id=ADMIN)
     (pending,) = api.sent()
     assert pending["text"].startswith(f"收到原文《{TITLE}》（襄垣县民政局，2025年1月），检查通过")
     assert (
         "共 2 段可供检索" in pending["text"] and "第一段：为进一步关爱高龄老年人" in pending["text"]
     )
-    buttons = decision_buttons(harness, pending)
-    sources = (harness.kb / "sources.toml").read_text(encoding="utf-8")
+    buttons = decision_buttons(remembering_bot, pending)
+    sources = (remembering_bot.kb / "sources.toml").read_text(encoding="utf-8")
     assert TITLE not in sources  # nothing is written before the confirmation
-    await harness.send(QUESTION)
+    await remembering_bot.send(QUESTION)
     assert LONGEVITY not in api.sent()[-1]["text"]
 
-    await harness.tap(buttons["确认更新"], user_id=ADMIN)
+    await remembering_bot.tap(buttons["确认更新"], user_id=ADMIN)
     report = api.sent("editMessageText")[-1]["text"]
     assert report.startswith("已加入来源“doc-") and "2 段可供检索" in report
     assert "知识库已重新加载：新增 0 条，删除 0 条，修改 0 条，共 6 条" in report
-    assert f'title = "{TITLE}"' in (harness.kb / "sources.toml").read_text(encoding="utf-8")
-    await harness.send(QUESTION)
+    assert f'title = "{TITLE}"' in (remembering_bot.kb / "sources.toml").read_text(encoding="utf-8")
+    await remembering_bot.send(QUESTION)
     answer = api.sent()[-1]["text"]
     assert LONGEVITY in answer.replace("<b>", "").replace("</b>", "")
     assert "来源：襄垣县民政局 · 2025年1月" in answer and "地区：襄垣县" in answer
-    (row,) = harness.app.bot_data.store.rows("reloads")
+    (row,) = remembering_bot.app.bot_data.store.rows("reloads")
     assert row["ok"] == 1
 
 
-async def test_a_residents_document_gets_the_usual_request_to_type(harness: Harness) -> None:
-    api = await upload(harness, "通知.docx", NOTICE, user_id=5)
+async def test_a_residents_document_gets_the_usual_request_to_type(
+    remembering_bot: Harness,
+) -> None:
+    api = await upload(remembering_bot, "通知.docx", NOTICE, user_id=5)
     assert api.sent()[-1]["text"] == "抱歉，我只能看懂文字。请直接打字输入您的问题。"
     assert not api.sent("getFile")
 
@@ -109,9 +101,9 @@ async def test_a_residents_document_gets_the_usual_request_to_type(harness: Harn
     ],
 )
 async def test_refused_before_the_download(
-    harness: Harness, name: str, caption: str, size: int | None, reply: str
+    remembering_bot: Harness, name: str, caption: str, size: int | None, reply: str
 ) -> None:
-    api = await upload(harness, name, NOTICE, caption, user_id=ADMIN, file_size=size)
+    api = await upload(remembering_bot, name, NOTICE, caption, user_id=ADMIN, file_size=size)
     assert api.sent()[-1]["text"].startswith(reply)
     assert not api.sent("getFile")
 
@@ -130,46 +122,46 @@ async def test_refused_before_the_download(
     ],
 )
 async def test_refused_after_the_check(
-    harness: Harness, caption: str, data: bytes, reply: str
+    remembering_bot: Harness, caption: str, data: bytes, reply: str
 ) -> None:
-    api = await upload(harness, "通知.docx", data, caption, user_id=ADMIN)
+    api = await upload(remembering_bot, "通知.docx", data, caption, user_id=ADMIN)
     (sent,) = api.sent()
     assert reply in sent["text"] and "reply_markup" not in sent
-    assert TITLE not in (harness.kb / "sources.toml").read_text(encoding="utf-8")
+    assert TITLE not in (remembering_bot.kb / "sources.toml").read_text(encoding="utf-8")
 
 
-async def test_cancel_expiry_replacement_and_other_peoples_taps(harness: Harness) -> None:
-    api = await upload(harness, "通知.docx", NOTICE, user_id=ADMIN)
-    first = decision_buttons(harness, api.sent()[-1])
-    await harness.tap(first["确认更新"], user_id=5)
+async def test_cancel_expiry_replacement_and_other_peoples_taps(remembering_bot: Harness) -> None:
+    api = await upload(remembering_bot, "通知.docx", NOTICE, user_id=ADMIN)
+    first = decision_buttons(remembering_bot, api.sent()[-1])
+    await remembering_bot.tap(first["确认更新"], user_id=5)
     assert api.sent("answerCallbackQuery")[-1]["text"] == "抱歉，这个命令只有管理员可以使用。"
-    await harness.tap(first["取消"], user_id=ADMIN)
+    await remembering_bot.tap(first["取消"], user_id=ADMIN)
     assert api.sent("editMessageText")[-1]["text"] == "已取消，没有加入这份原文。"
-    await harness.tap(first["确认更新"], user_id=ADMIN)
+    await remembering_bot.tap(first["确认更新"], user_id=ADMIN)
     assert api.sent("editMessageText")[-1]["text"].startswith("这次加入已经过期或被新发的文件取代")
 
-    await upload(harness, "通知.docx", NOTICE, user_id=ADMIN)
-    second = decision_buttons(harness, api.sent()[-1])
-    await upload(harness, "通知.docx", NOTICE, user_id=ADMIN)  # replaces the one before
-    third = decision_buttons(harness, api.sent()[-1])
-    await harness.tap(second["确认更新"], user_id=ADMIN)
+    await upload(remembering_bot, "通知.docx", NOTICE, user_id=ADMIN)
+    second = decision_buttons(remembering_bot, api.sent()[-1])
+    await upload(remembering_bot, "通知.docx", NOTICE, user_id=ADMIN)  # replaces the one before
+    third = decision_buttons(remembering_bot, api.sent()[-1])
+    await remembering_bot.tap(second["确认更新"], user_id=ADMIN)
     assert api.sent("editMessageText")[-1]["text"].startswith("这次加入已经过期")
-    service = harness.app.bot_data.service
+    service = remembering_bot.app.bot_data.service
     started = time.monotonic()
     service.clock = lambda: started + 601  # ten minutes later
-    await harness.tap(third["确认更新"], user_id=ADMIN)
+    await remembering_bot.tap(third["确认更新"], user_id=ADMIN)
     assert api.sent("editMessageText")[-1]["text"].startswith("这次加入已经过期")
-    assert TITLE not in (harness.kb / "sources.toml").read_text(encoding="utf-8")
-    assert not harness.app.bot_data.store.rows("reloads")
+    assert TITLE not in (remembering_bot.kb / "sources.toml").read_text(encoding="utf-8")
+    assert not remembering_bot.app.bot_data.store.rows("reloads")
 
 
-async def test_a_document_added_meanwhile_is_not_added_twice(harness: Harness) -> None:
-    api = await upload(harness, "通知.docx", NOTICE, user_id=ADMIN)
-    buttons = decision_buttons(harness, api.sent()[-1])
+async def test_a_document_added_meanwhile_is_not_added_twice(remembering_bot: Harness) -> None:
+    api = await upload(remembering_bot, "通知.docx", NOTICE, user_id=ADMIN)
+    buttons = decision_buttons(remembering_bot, api.sent()[-1])
     request = SourceRequest("通知.docx", NOTICE, TITLE, "襄垣县民政局", "2025")
-    apply_source(harness.kb, request)  # the clerk added it in the terminal in the meantime
-    await harness.tap(buttons["确认更新"], user_id=ADMIN)
+    apply_source(remembering_bot.kb, request)  # the clerk added it in the terminal in the meantime
+    await remembering_bot.tap(buttons["确认更新"], user_id=ADMIN)
     assert api.sent("editMessageText")[-1]["text"].startswith(
         "没有加入这份原文：这份原文已经加入过了"
     )
-    assert (harness.kb / "sources.toml").read_text(encoding="utf-8").count(TITLE) == 1
+    assert (remembering_bot.kb / "sources.toml").read_text(encoding="utf-8").count(TITLE) == 1
