@@ -27,27 +27,13 @@ import time
 from pathlib import Path
 
 from benchmarks.core import synthesize
+from testing.updates import text_message
 from tests.botapi_stub import BotAPIStub
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:LOAD-FIGURES"
 ADMIN = 4242
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
-
-
-def message(update_id: int, text: str, user: int) -> dict[str, object]:
-    entities = [{"type": "bot_command", "offset": 0, "length": len(text)}] if text[0] == "/" else []
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": user, "type": "private"},
-            "from": {"id": user, "is_bot": False, "first_name": "居民"},
-            "text": text,
-            "entities": entities,
-        },
-    }
 
 
 def start_bot(
@@ -93,13 +79,13 @@ def fairness(work: Path) -> dict[str, float]:
     stub.limit_chats(1.0, retry_after=2)
     process = start_bot(stub, work, ROOT / "knowledge")
     try:
-        stub.push(message(1, "幸福食堂在哪", 501))
+        stub.push(text_message("幸福食堂在哪", update_id=1, user_id=501))
         wait(lambda: replies_to(stub, 501), 60)
         for number in range(2, 27):
-            stub.push(message(number, "高龄津贴怎么领", 501))
+            stub.push(text_message("高龄津贴怎么领", update_id=number, user_id=501))
             time.sleep(2 / 25)
         asked = time.monotonic()
-        stub.push(message(100, "低保标准是多少", 502))
+        stub.push(text_message("低保标准是多少", update_id=100, user_id=502))
         wait(lambda: replies_to(stub, 502), 60)
         waited = replies_to(stub, 502)[0][0] - asked
         wait(lambda: len(replies_to(stub, 501)) >= 21, 60)
@@ -142,7 +128,7 @@ def shutdown(work: Path, grace: float) -> dict[str, float]:
     stub.limit_chats(1.0, retry_after=2)
     process = start_bot(stub, work, ROOT / "knowledge", shutdown_grace_seconds=grace)
     for number, (question, _) in enumerate(questions, start=1):
-        stub.push(message(number, question, 601))
+        stub.push(text_message(question, update_id=number, user_id=601))
     wait(lambda: replies_to(stub, 601), 60)
     process.send_signal(signal.SIGTERM)
     stopped = time.monotonic()
@@ -179,21 +165,21 @@ def reload_latency(work: Path, size: int) -> dict[str, float]:
     process = start_bot(stub, work, knowledge)
     asked: list[int] = []
     try:
-        stub.push(message(1, "幸福食堂在哪", 9000))
+        stub.push(text_message("幸福食堂在哪", update_id=1, user_id=9000))
         if not wait(lambda: replies_to(stub, 9000), 300):
             raise RuntimeError("the bot did not start")
         number = 10
         for _ in range(20):  # before the reload
             number += 1
-            stub.push(message(number, "幸福食堂在哪", 10_000 + number))
+            stub.push(text_message("幸福食堂在哪", update_id=number, user_id=10_000 + number))
             asked.append(number)
             time.sleep(0.1)
         reload_from = number
-        stub.push(message(number + 1, "/reload", ADMIN))
+        stub.push(text_message("/reload", update_id=number + 1, user_id=ADMIN))
         number += 1
         while not replies_to(stub, ADMIN) and len(asked) < 5000:
             number += 1
-            stub.push(message(number, "高龄津贴怎么领", 10_000 + number))
+            stub.push(text_message("高龄津贴怎么领", update_id=number, user_id=10_000 + number))
             asked.append(number)
             time.sleep(0.1)
         reload_to = number
