@@ -39,6 +39,8 @@ _tagger_lock = threading.Lock()
 def _base_tokenizer() -> jieba.Tokenizer:
     """jieba's main dictionary, loaded once (from jieba's on-disk cache after the first run)."""
     global _base
+    if _base is not None:
+        return _base  # asked tens of times per question: no lock once it is loaded
     with _base_lock:
         if _base is None:
             tokenizer = jieba.Tokenizer()
