@@ -20,6 +20,7 @@ from bot.service import KnowledgeService
 from bot.storage import SMALL_TALK, QueryRecord
 from handlers import callbacks, render
 from handlers.admin import reload_decision
+from handlers.callbacks import ButtonKind
 from handlers.common import (
     config_of,
     conversations_of,
@@ -171,29 +172,29 @@ async def button_pressed(update: Update, context: Context) -> None:
     if action is None:
         await query.answer(messages.BUTTON_EXPIRED)
         return
-    if action.kind == "region":
+    if action.kind is ButtonKind.REGION:
         await _choose_region(update, context, action)
         return
-    if action.kind in ("reload_confirm", "reload_cancel"):
-        await reload_decision(update, context, action.keys[0], action.kind == "reload_confirm")
+    if action.kind is ButtonKind.RELOAD:
+        await reload_decision(update, context, action.keys[0], action.confirm)
         return
-    if action.kind in ("change_confirm", "change_cancel"):
-        await change_decision(update, context, action.keys[0], action.kind == "change_confirm")
+    if action.kind is ButtonKind.CHANGE:
+        await change_decision(update, context, action.keys[0], action.confirm)
         return
-    if action.kind == "thanks":
+    if action.kind is ButtonKind.THANKS:
         await query.answer(messages.FEEDBACK_THANKS)
         return
     service = service_of(context)
-    if action.kind in ("menu", "miss"):
+    if action.kind in (ButtonKind.MENU, ButtonKind.MISS):
         origin = None if action.origin is None else _ids(keys, action.origin)
-        if action.kind == "menu":
+        if action.kind is ButtonKind.MENU:
             markup = render.categories_keyboard(service.categories(), origin)
         else:
             markup = render.miss_keyboard(_titled(service, origin or []))
         await query.answer()
         await edit_keyboard_under_button(query, markup)
         return
-    if action.kind in ("category", "page"):
+    if action.kind in (ButtonKind.CATEGORY, ButtonKind.PAGE):
         category = keys.categories.get(action.keys[0])
         if category is None:
             await query.answer(messages.BUTTON_EXPIRED)
@@ -205,7 +206,7 @@ async def button_pressed(update: Update, context: Context) -> None:
         await query.answer()
         await edit_keyboard_under_button(query, markup)
         return
-    if action.kind == "more" and not action.keys:
+    if action.kind is ButtonKind.MORE and not action.keys:
         # A button of an older version: the titles, without an answer to return to.
         titled = _titled(service, _ids(keys, action.more))
         await query.answer()
@@ -216,20 +217,20 @@ async def button_pressed(update: Update, context: Context) -> None:
         await query.answer(messages.BUTTON_EXPIRED)
         return
     entry_id, more = entry_ids[0], _ids(keys, action.more)
-    if action.kind == "feedback":
+    if action.kind is ButtonKind.FEEDBACK:
         await _vote(update, context, entry_id, more, action)
         return
-    if action.kind == "source":
+    if action.kind is ButtonKind.SOURCE:
         item = service.entry_answer(entry_id)
         text = render.source_details(item) if item else messages.BUTTON_EXPIRED
         await query.answer(text, show_alert=True)
         return
     await query.answer()
-    if action.kind == "more":
+    if action.kind is ButtonKind.MORE:
         markup = render.more_keyboard(entry_id, _titled(service, more), action.query_id)
         await edit_keyboard_under_button(query, markup)
         return
-    if action.kind == "answer":
+    if action.kind is ButtonKind.ANSWER:
         await edit_keyboard_under_button(
             query, render.answer_keyboard(entry_id, more, action.query_id)
         )

@@ -17,6 +17,7 @@ from telegram.ext import CallbackContext
 from bot import messages
 from bot.storage import Store
 from handlers import callbacks
+from handlers.callbacks import ButtonKind
 from handlers.render import split_message
 from handlers.state import BotData
 from handlers.storewatch import watch_store
@@ -820,6 +821,37 @@ async def test_a_miss_sharing_only_a_region_name_offers_the_categories_only(bot:
     assert rows(sent) == [["📂 按类别查看"]]
     await bot.send("襄垣县就业")  # a specific shared word: answered or suggested, never empty
     assert "襄垣县就业岗位" in api.sent()[-1]["text"] or ["襄垣县就业岗位"] in rows(api.sent()[-1])
+
+
+def button_samples() -> dict[ButtonKind, str]:
+    """The callback data of one button of each kind."""
+    held = "ab12cd34"
+    return {
+        ButtonKind.CATEGORY: callbacks.category_data("养老服务"),
+        ButtonKind.PAGE: callbacks.page_data("养老服务", 0, []),
+        ButtonKind.MENU: callbacks.menu_data(None),
+        ButtonKind.MISS: callbacks.miss_data([]),
+        ButtonKind.ENTRY: callbacks.entry_data("elderly-canteens"),
+        ButtonKind.SOURCE: callbacks.source_data("elderly-canteens"),
+        ButtonKind.MORE: callbacks.more_data("elderly-canteens", ["wildlife-insurance"], 7),
+        ButtonKind.ANSWER: callbacks.answer_data("elderly-canteens", ["wildlife-insurance"], 7),
+        ButtonKind.FEEDBACK: callbacks.feedback_data("elderly-canteens", False, 7),
+        ButtonKind.THANKS: callbacks.thanks_data(),
+        ButtonKind.REGION: callbacks.region_data("长治市", 5),
+        ButtonKind.RELOAD: callbacks.reload_data(held, True),
+        ButtonKind.CHANGE: callbacks.change_data(held, False),
+    }
+
+
+def test_every_button_decodes_to_its_kind_named_by_its_prefix() -> None:
+    samples = button_samples()
+    assert set(samples) == set(ButtonKind)
+    for kind, data in samples.items():
+        action = callbacks.parse(data)
+        assert action is not None and action.kind is kind, data
+        assert data.split(":")[0] == kind.value
+    reload, change = (callbacks.parse(samples[k]) for k in (ButtonKind.RELOAD, ButtonKind.CHANGE))
+    assert reload is not None and reload.confirm and change is not None and not change.confirm
 
 
 def test_every_kind_of_button_has_its_own_prefix() -> None:
