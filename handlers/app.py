@@ -35,6 +35,7 @@ from bot.kbfiles import VersionStore
 from bot.service import KnowledgeService
 from bot.storage import Store, open_store
 from handlers.admin import reload_command, stats_command, unanswered_command
+from handlers.callbacks import PATTERNS, ButtonKind
 from handlers.errors import error_handler
 from handlers.flood import FloodGuard, Verdict, addressed_to_bot
 from handlers.journaling import JournalApplication, JournalingRequest
@@ -47,13 +48,26 @@ from handlers.knowledge import (
 from handlers.lifecycle import serve
 from handlers.ratelimit import FairRateLimiter, SendLimits
 from handlers.resident import (
-    button_pressed,
+    answer_pressed,
+    button_expired,
+    category_pressed,
+    change_pressed,
+    entry_pressed,
+    feedback_pressed,
     forget_command,
     help_command,
+    menu_pressed,
+    miss_pressed,
+    more_pressed,
     other_message,
+    page_pressed,
     question_message,
     region_command,
+    region_pressed,
+    reload_pressed,
+    source_pressed,
     start_command,
+    thanks_pressed,
 )
 from handlers.sources import (
     DECISION_PATTERN,
@@ -126,8 +140,26 @@ def build_application(
     application.add_handler(CommandHandler("versions", versions_command))
     application.add_handler(CommandHandler("rollback", rollback_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, question_message))
+    # One handler per button prefix; data that none of them takes has expired (or is forged).
     application.add_handler(CallbackQueryHandler(source_decision, pattern=DECISION_PATTERN))
-    application.add_handler(CallbackQueryHandler(button_pressed))
+    buttons = {
+        ButtonKind.CATEGORY: category_pressed,
+        ButtonKind.PAGE: page_pressed,
+        ButtonKind.MENU: menu_pressed,
+        ButtonKind.MISS: miss_pressed,
+        ButtonKind.ENTRY: entry_pressed,
+        ButtonKind.SOURCE: source_pressed,
+        ButtonKind.MORE: more_pressed,
+        ButtonKind.ANSWER: answer_pressed,
+        ButtonKind.FEEDBACK: feedback_pressed,
+        ButtonKind.THANKS: thanks_pressed,
+        ButtonKind.REGION: region_pressed,
+        ButtonKind.RELOAD: reload_pressed,
+        ButtonKind.CHANGE: change_pressed,
+    }
+    for kind, pressed in buttons.items():
+        application.add_handler(CallbackQueryHandler(pressed, pattern=PATTERNS[kind]))
+    application.add_handler(CallbackQueryHandler(button_expired))
     # A document with a 来源： caption is a new source; any other document from an admin is a
     # knowledge update; anyone else's falls through to other_message.
     application.add_handler(MessageHandler(SOURCE_DOCUMENT, source_document))

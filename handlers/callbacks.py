@@ -46,6 +46,10 @@ class ButtonKind(enum.StrEnum):
     CHANGE = "x"  # confirm or cancel a waiting knowledge change
 
 
+# The ``pattern=`` of each kind's CallbackQueryHandler: its prefix, then ":" or the end.
+PATTERNS: dict[ButtonKind, str] = {kind: rf"{kind}(?::|$)" for kind in ButtonKind}
+
+
 @dataclass(frozen=True)
 class Action:
     """A decoded button of ``kind``; ``confirm`` tells a reload's or a change's 确认 from 取消.

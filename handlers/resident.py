@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
 
-from telegram import Bot, Message, ReplyParameters, Update
+from telegram import Bot, CallbackQuery, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
@@ -34,6 +36,9 @@ from handlers.knowledge import change_decision
 from handlers.state import Context
 
 logger = logging.getLogger(__name__)
+# A tap on a button of one kind, its data decoded; and what PTB calls with an update.
+Pressed = Callable[[Update, Context, CallbackQuery, callbacks.Action], Awaitable[None]]
+HandlerCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 async def start_command(update: Update, context: Context) -> None:
@@ -160,130 +165,38 @@ async def other_message(update: Update, context: Context) -> None:
         await message.reply_text(messages.NON_TEXT)
 
 
-async def button_pressed(update: Update, context: Context) -> None:
-    """A tap on an inline button: category, page, entry, more answers, feedback, source, region
-    or an admin's decision on a held reload or an uploaded change. Listings replace the tapped
-    message's buttons."""
-    query = update.callback_query
-    if query is None:
-        return
-    action = callbacks.parse(query.data)
-    keys = keys_of(context)
-    if action is None:
-        await query.answer(messages.BUTTON_EXPIRED)
-        return
-    if action.kind is ButtonKind.REGION:
-        await _choose_region(update, context, action)
-        return
-    if action.kind is ButtonKind.RELOAD:
-        await reload_decision(update, context, action.keys[0], action.confirm)
-        return
-    if action.kind is ButtonKind.CHANGE:
-        await change_decision(update, context, action.keys[0], action.confirm)
-        return
-    if action.kind is ButtonKind.THANKS:
-        await query.answer(messages.FEEDBACK_THANKS)
-        return
-    service = service_of(context)
-    if action.kind in (ButtonKind.MENU, ButtonKind.MISS):
-        origin = None if action.origin is None else _ids(keys, action.origin)
-        if action.kind is ButtonKind.MENU:
-            markup = render.categories_keyboard(service.categories(), origin)
-        else:
-            markup = render.miss_keyboard(_titled(service, origin or []))
-        await query.answer()
-        await edit_keyboard_under_button(query, markup)
-        return
-    if action.kind in (ButtonKind.CATEGORY, ButtonKind.PAGE):
-        category = keys.categories.get(action.keys[0])
-        if category is None:
-            await query.answer(messages.BUTTON_EXPIRED)
-            return
-        origin = None if action.origin is None else _ids(keys, action.origin)
-        markup = render.category_page(
-            category, keys.titles_by_category[category], action.page, origin
-        )
-        await query.answer()
-        await edit_keyboard_under_button(query, markup)
-        return
-    if action.kind is ButtonKind.MORE and not action.keys:
-        # A button of an older version: the titles, without an answer to return to.
-        titled = _titled(service, _ids(keys, action.more))
-        await query.answer()
-        await edit_keyboard_under_button(query, render.entries_keyboard(titled))
-        return
-    entry_ids = [keys.entries[k] for k in action.keys if k in keys.entries]
-    if not entry_ids:
-        await query.answer(messages.BUTTON_EXPIRED)
-        return
-    entry_id, more = entry_ids[0], _ids(keys, action.more)
-    if action.kind is ButtonKind.FEEDBACK:
-        await _vote(update, context, entry_id, more, action)
-        return
-    if action.kind is ButtonKind.SOURCE:
-        item = service.entry_answer(entry_id)
-        text = render.source_details(item) if item else messages.BUTTON_EXPIRED
-        await query.answer(text, show_alert=True)
-        return
-    await query.answer()
-    if action.kind is ButtonKind.MORE:
-        markup = render.more_keyboard(entry_id, _titled(service, more), action.query_id)
-        await edit_keyboard_under_button(query, markup)
-        return
-    if action.kind is ButtonKind.ANSWER:
-        await edit_keyboard_under_button(
-            query, render.answer_keyboard(entry_id, more, action.query_id)
-        )
-        return
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    item = service.entry_answer(entry_id)
-    if item is not None:
-        await _send_item(context.bot, chat_id, item, [])
+def _button(kind: ButtonKind) -> Callable[[Pressed], HandlerCallback]:
+    """The handler of taps on buttons of ``kind``: their data decoded for the decorated
+    function, or (malformed, forged, another kind) answered that the button has expired."""
+
+    def decorate(pressed: Pressed) -> HandlerCallback:
+        @functools.wraps(pressed)
+        async def handler(update: Update, context: Context) -> None:
+            query = update.callback_query
+            if query is None:
+                return
+            action = callbacks.parse(query.data)
+            if action is None or action.kind is not kind:
+                await query.answer(messages.BUTTON_EXPIRED)
+                return
+            await pressed(update, context, query, action)
+
+        return handler
+
+    return decorate
 
 
-def _ids(keys: callbacks.KeyDirectory, short: tuple[str, ...]) -> list[str]:
-    """The entry ids behind button keys that still exist."""
-    return [keys.entries[k] for k in short if k in keys.entries]
+async def button_expired(update: Update, context: Context) -> None:
+    """A tap whose data no button's prefix matches (or no data): the button has expired."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(messages.BUTTON_EXPIRED)
 
 
-def _titled(service: KnowledgeService, entry_ids: list[str]) -> list[tuple[str, str]]:
-    return [(i, item.title) for i in entry_ids if (item := service.entry_answer(i))]
-
-
-async def _vote(
-    update: Update,
-    context: Context,
-    entry_id: str,
-    more: list[str],
-    action: callbacks.Action,
+@_button(ButtonKind.REGION)
+async def region_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
 ) -> None:
-    """Store one vote per person and answer (a second press changes it) and put a thank-you
-    in place of the vote buttons; after a 👎, the next related answers and the categories."""
-    query = update.callback_query
-    if query is None:
-        return
-    store = store_of(context)
-    stored = store is None or store.record_feedback(
-        query.from_user.id, entry_id, action.helpful, action.query_id
-    )
-    if not stored:
-        # Someone else's answer (in a group), or no stored question: thanks, nothing changes.
-        await query.answer(messages.FEEDBACK_THANKS)
-        return
-    if action.helpful:
-        await query.answer(messages.FEEDBACK_THANKS)
-        markup = render.answer_keyboard(entry_id, more, action.query_id, vote=True)
-    else:
-        await query.answer(messages.FEEDBACK_UNHELPFUL)
-        titled = _titled(service_of(context), more)
-        markup = render.unhelpful_keyboard(entry_id, titled, action.query_id)
-    await edit_keyboard_under_button(query, markup)
-
-
-async def _choose_region(update: Update, context: Context, action: callbacks.Action) -> None:
-    query = update.callback_query
-    if query is None:
-        return
+    """Store the region a resident chose (or no region), in place of the prompt's buttons."""
     if action.owner is not None and action.owner != query.from_user.id:
         await query.answer(messages.NOT_YOUR_PROMPT)  # a group member's tap on another's prompt
         return
@@ -302,6 +215,192 @@ async def _choose_region(update: Update, context: Context, action: callbacks.Act
         else messages.REGION_CLEARED
     )
     await edit_under_button(query, text)
+
+
+@_button(ButtonKind.RELOAD)
+async def reload_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """An admin's 确认更新 or 取消 under a held reload."""
+    await reload_decision(update, context, action.keys[0], action.confirm)
+
+
+@_button(ButtonKind.CHANGE)
+async def change_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """An admin's 确认 or 取消 under an uploaded change or a rollback."""
+    await change_decision(update, context, action.keys[0], action.confirm)
+
+
+@_button(ButtonKind.THANKS)
+async def thanks_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """The thank-you in place of the vote buttons: thanks again."""
+    await query.answer(messages.FEEDBACK_THANKS)
+
+
+@_button(ButtonKind.MENU)
+async def menu_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """The categories in place of the buttons (with a 返回 to the question they came from)."""
+    origin = None if action.origin is None else _ids(keys_of(context), action.origin)
+    markup = render.categories_keyboard(service_of(context).categories(), origin)
+    await query.answer()
+    await edit_keyboard_under_button(query, markup)
+
+
+@_button(ButtonKind.MISS)
+async def miss_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """Back to the buttons of an unanswered question: its suggestions and the categories."""
+    origin = [] if action.origin is None else _ids(keys_of(context), action.origin)
+    markup = render.miss_keyboard(_titled(service_of(context), origin))
+    await query.answer()
+    await edit_keyboard_under_button(query, markup)
+
+
+@_button(ButtonKind.CATEGORY)
+async def category_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """A category of the /start menu: its first page in place of the menu."""
+    await _show_listing(context, query, action)
+
+
+@_button(ButtonKind.PAGE)
+async def page_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """A page of a category listing in place of the buttons."""
+    await _show_listing(context, query, action)
+
+
+async def _show_listing(context: Context, query: CallbackQuery, action: callbacks.Action) -> None:
+    keys = keys_of(context)
+    category = keys.categories.get(action.keys[0])
+    if category is None:
+        await query.answer(messages.BUTTON_EXPIRED)
+        return
+    origin = None if action.origin is None else _ids(keys, action.origin)
+    markup = render.category_page(category, keys.titles_by_category[category], action.page, origin)
+    await query.answer()
+    await edit_keyboard_under_button(query, markup)
+
+
+@_button(ButtonKind.MORE)
+async def more_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """The further answers under an answer, in place of its buttons."""
+    service = service_of(context)
+    if not action.keys:
+        # A button of an older version: the titles, without an answer to return to.
+        titled = _titled(service, _ids(keys_of(context), action.more))
+        await query.answer()
+        await edit_keyboard_under_button(query, render.entries_keyboard(titled))
+        return
+    answer = await _answer_of(context, query, action)
+    if answer is None:
+        return
+    entry_id, more = answer
+    await query.answer()
+    markup = render.more_keyboard(entry_id, _titled(service, more), action.query_id)
+    await edit_keyboard_under_button(query, markup)
+
+
+@_button(ButtonKind.ANSWER)
+async def answer_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """Back to the buttons of an answer."""
+    answer = await _answer_of(context, query, action)
+    if answer is None:
+        return
+    entry_id, more = answer
+    await query.answer()
+    await edit_keyboard_under_button(query, render.answer_keyboard(entry_id, more, action.query_id))
+
+
+@_button(ButtonKind.ENTRY)
+async def entry_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """Send one entry as a new answer."""
+    answer = await _answer_of(context, query, action)
+    if answer is None:
+        return
+    await query.answer()
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    item = service_of(context).entry_answer(answer[0])
+    if item is not None:
+        await _send_item(context.bot, chat_id, item, [])
+
+
+@_button(ButtonKind.SOURCE)
+async def source_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """The full source (publisher, title, date) of an answer, as an alert."""
+    answer = await _answer_of(context, query, action)
+    if answer is None:
+        return
+    item = service_of(context).entry_answer(answer[0])
+    text = render.source_details(item) if item else messages.BUTTON_EXPIRED
+    await query.answer(text, show_alert=True)
+
+
+@_button(ButtonKind.FEEDBACK)
+async def feedback_pressed(
+    update: Update, context: Context, query: CallbackQuery, action: callbacks.Action
+) -> None:
+    """Store one vote per person and answer (a second press changes it) and put a thank-you
+    in place of the vote buttons; after a 👎, the next related answers and the categories."""
+    answer = await _answer_of(context, query, action)
+    if answer is None:
+        return
+    entry_id, more = answer
+    store = store_of(context)
+    stored = store is None or store.record_feedback(
+        query.from_user.id, entry_id, action.helpful, action.query_id
+    )
+    if not stored:
+        # Someone else's answer (in a group), or no stored question: thanks, nothing changes.
+        await query.answer(messages.FEEDBACK_THANKS)
+        return
+    if action.helpful:
+        await query.answer(messages.FEEDBACK_THANKS)
+        markup = render.answer_keyboard(entry_id, more, action.query_id, vote=True)
+    else:
+        await query.answer(messages.FEEDBACK_UNHELPFUL)
+        titled = _titled(service_of(context), more)
+        markup = render.unhelpful_keyboard(entry_id, titled, action.query_id)
+    await edit_keyboard_under_button(query, markup)
+
+
+async def _answer_of(
+    context: Context, query: CallbackQuery, action: callbacks.Action
+) -> tuple[str, list[str]] | None:
+    """The entry id a button refers to and the ids of its further answers that still exist;
+    None (the tap answered that the button has expired) when the entry is gone."""
+    keys = keys_of(context)
+    entry_ids = _ids(keys, action.keys)
+    if not entry_ids:
+        await query.answer(messages.BUTTON_EXPIRED)
+        return None
+    return entry_ids[0], _ids(keys, action.more)
+
+
+def _ids(keys: callbacks.KeyDirectory, short: tuple[str, ...]) -> list[str]:
+    """The entry ids behind button keys that still exist."""
+    return [keys.entries[k] for k in short if k in keys.entries]
+
+
+def _titled(service: KnowledgeService, entry_ids: list[str]) -> list[tuple[str, str]]:
+    return [(i, item.title) for i in entry_ids if (item := service.entry_answer(i))]
 
 
 async def send_answer(

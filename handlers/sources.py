@@ -31,7 +31,7 @@ from handlers.common import (
     service_of,
     store_of,
 )
-from handlers.resident import button_pressed, other_message
+from handlers.resident import button_expired, other_message
 from handlers.state import Context, PendingSource
 
 logger = logging.getLogger(__name__)
@@ -116,8 +116,8 @@ async def source_decision(update: Update, context: Context) -> None:
         return
     data = query.data or ""
     if not re.fullmatch(DECISION_PATTERN, data):
-        # PTB passes a button without data to every pattern handler: the others' buttons.
-        await button_pressed(update, context)
+        # No data (PTB passes such a tap to every pattern handler, this one first) or more.
+        await button_expired(update, context)
         return
     if not is_admin(query.from_user.id, context):
         await query.answer(messages.ADMIN_ONLY)

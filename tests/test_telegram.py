@@ -12,17 +12,17 @@ from typing import Any, Literal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from telegram.ext import CallbackContext
+from telegram.ext import CallbackContext, CallbackQueryHandler
 
 from bot import messages
 from bot.storage import Store
-from handlers import callbacks
+from handlers import callbacks, resident
 from handlers.callbacks import ButtonKind
 from handlers.render import split_message
 from handlers.state import BotData
 from handlers.storewatch import watch_store
 from testing.faults import bad_request, too_many_requests
-from testing.updates import channel_post, text_message, to_update
+from testing.updates import callback_query, channel_post, text_message, to_update
 from tests.conftest import ADMIN, ELDERLY, JOBS, REGIONS, HarnessFactory, write_knowledge
 from tests.telegram_fakes import Harness
 
@@ -852,6 +852,30 @@ def test_every_button_decodes_to_its_kind_named_by_its_prefix() -> None:
         assert data.split(":")[0] == kind.value
     reload, change = (callbacks.parse(samples[k]) for k in (ButtonKind.RELOAD, ButtonKind.CHANGE))
     assert reload is not None and reload.confirm and change is not None and not change.confirm
+
+
+async def test_each_button_prefix_has_its_own_handler_and_the_last_says_expired(
+    bot: Harness,
+) -> None:
+    from handlers.sources import DECISION_PATTERN
+
+    *prefixed, last = [h for h in bot.app.handlers[0] if isinstance(h, CallbackQueryHandler)]
+    assert last.pattern is None  # the catch-all, registered last
+    patterns = sorted(h.pattern.pattern for h in prefixed)
+    assert patterns == sorted([DECISION_PATTERN, *callbacks.PATTERNS.values()])
+    assert len({h.callback for h in prefixed}) == len(prefixed)  # each does one job
+    for kind, data in button_samples().items():
+        tap = to_update(bot.app.bot, callback_query(data))
+        (taker,) = [h for h in prefixed if h.check_update(tap)]
+        assert taker.pattern.pattern == callbacks.PATTERNS[kind]
+    assert not any(h.check_update(to_update(bot.app.bot, callback_query("zz:1"))) for h in prefixed)
+    api = await bot.tap("zz:1")
+    assert api.sent("answerCallbackQuery")[-1]["text"] == messages.BUTTON_EXPIRED
+    # A handler given another kind's button (were it registered wrongly) takes it as expired.
+    update = to_update(bot.app.bot, callback_query(callbacks.entry_data("elderly-canteens")))
+    await resident.category_pressed(update, CallbackContext.from_update(update, bot.app))
+    assert api.sent("answerCallbackQuery")[-1]["text"] == messages.BUTTON_EXPIRED
+    assert not api.sent()
 
 
 def test_every_kind_of_button_has_its_own_prefix() -> None:
