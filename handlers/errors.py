@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 
@@ -37,10 +36,10 @@ async def _notify_admins(context: Context) -> None:
     if last is not None and now - last < ADMIN_NOTICE_INTERVAL:
         return
     context.bot_data.last_error_notice = now
-    error = html.escape(f"{type(context.error).__name__}: {context.error}")[:500]
+    error = f"{type(context.error).__name__}: {context.error}"[:500]
     for admin in config.telegram.admins:
         try:
-            # Plain text: cut at 500 characters, the escaped error may end in half an entity.
+            # Plain text, not the default HTML: the error is shown as it reads, unescaped.
             await context.bot.send_message(
                 admin, messages.ADMIN_ERROR_NOTICE.format(error=error), parse_mode=None
             )

@@ -321,6 +321,21 @@ async def test_errors_apologise_and_notify_admins(
     assert len([p for p in api.sent() if p["chat_id"] == ADMIN]) == 1  # notices are rate-limited
 
 
+async def test_the_admins_read_the_error_as_it_reads_cut_at_500_characters(
+    bot: Harness,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Can't read <b> & co " + "长" * 600)
+
+    bot.app.bot_data.service.ask = broken
+    api = await bot.send("幸福食堂")
+    (notice,) = [p for p in api.sent() if p["chat_id"] == ADMIN]
+    assert notice.get("parse_mode") is None  # plain text, not the default HTML
+    error = notice["text"].removeprefix("机器人出错：")
+    assert error.startswith("RuntimeError: Can't read <b> & co 长") and len(error) == 500
+    assert "&#x27;" not in notice["text"] and "&lt;" not in notice["text"]
+
+
 async def test_a_rejected_message_is_survived(bot: Harness) -> None:
     bot.api.faults.inject("sendMessage", bad_request("can't parse entities"), repeat=True)
     await bot.send("幸福食堂")  # must not raise
