@@ -15,7 +15,7 @@ import io
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 UNANSWERED_DAYS = 30  # the 未回答 sheet of an exported workbook
 CONSOLE = "console"  # the console chat's one conversation key
+# What a sub-command runs: the loaded configuration and the parsed arguments to an exit status.
+Handler = Callable[[Config, argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,17 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PREVIOUS",
         help="read the question as a follow-up of this previous question (not with --batch)",
     )
+    ask.set_defaults(handler=ask_command)
 
-    commands.add_parser("chat", parents=[common], help="interactive console conversation")
+    chat = commands.add_parser("chat", parents=[common], help="interactive console conversation")
+    chat.set_defaults(handler=_console_chat)
 
     run = commands.add_parser("run", parents=[common], help="run the Telegram bot")
     run.add_argument("--base-url", help="Bot API base URL, e.g. http://127.0.0.1:8081/bot")
     run.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+    run.set_defaults(handler=run_command)
 
     report = commands.add_parser("report", parents=[common], help="usage statistics")
     report.add_argument("--days", type=float, default=7, help="period for unanswered questions")
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+    report.set_defaults(handler=report_command)
 
     export = commands.add_parser(
         "export-unanswered", parents=[common], help="unanswered questions, grouped, as CSV"
@@ -80,11 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--days", type=float, default=30, help="period (default 30 days)")
     export.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+    export.set_defaults(handler=export_command)
 
     validate = commands.add_parser(
         "validate", parents=[common], help="check the knowledge directory"
     )
     validate.add_argument("directory", nargs="?", help="knowledge directory to check")
+    validate.set_defaults(handler=validate_command)
 
     bench = commands.add_parser("bench", parents=[common], help="performance benchmark")
     bench.add_argument(
@@ -98,15 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
     bench.add_argument("--plot", metavar="PNG", help="also draw p99 against size (matplotlib)")
+    bench.set_defaults(handler=bench_command)
 
     kb = commands.add_parser(
         "kb",
         help="the clerk's tools: test, lint, export, import, versions, rollback, add-source, draft",
     )
-    kb_commands = kb.add_subparsers(dest="kb_command", metavar="kb-command", required=True)
-    kb_commands.add_parser(
+    kb_commands = kb.add_subparsers(metavar="kb-command", required=True)
+    kb_test = kb_commands.add_parser(
         "test", parents=[common], help="every example question must retrieve its own entry"
     )
+    kb_test.set_defaults(handler=kb_test_command)
     kb_lint = kb_commands.add_parser(
         "lint", parents=[common], help="advisory checks of the knowledge"
     )
@@ -115,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list passages that answer example questions but belong to no entry",
     )
+    kb_lint.set_defaults(handler=kb_lint_command)
     add_source_parsers(kb_commands, common)
     add_sheet_commands(kb_commands, common)
     return parser
@@ -138,6 +149,7 @@ def add_source_parsers(
     )
     add.add_argument("--region", help="the region it is about (a name in regions.toml)")
     add.add_argument("--id", dest="source_id", help="source id (default: doc-<hash of the text>)")
+    add.set_defaults(handler=add_source_command)
     draft = kb_commands.add_parser(
         "draft", parents=[common], help="a source's passages as rows of new entries (.xlsx)"
     )
@@ -147,10 +159,7 @@ def add_source_parsers(
     draft.add_argument(
         "--days", type=float, default=180, help="unanswered questions of this period (180)"
     )
-
-
-SHEET_COMMANDS = ("export", "import")
-VERSION_COMMANDS = ("versions", "rollback")
+    draft.set_defaults(handler=draft_command)
 
 
 def add_sheet_commands(kb_commands: Any, common: argparse.ArgumentParser) -> None:
@@ -161,6 +170,7 @@ def add_sheet_commands(kb_commands: Any, common: argparse.ArgumentParser) -> Non
     )
     export.add_argument("file", metavar="FILE.xlsx", help="the workbook to write")
     export.add_argument("--db", help="SQLite database (default: storage.path in the config)")
+    export.set_defaults(handler=kb_export_command)
     import_ = kb_commands.add_parser(
         "import", parents=[common], help="update the knowledge base from a workbook"
     )
@@ -169,17 +179,20 @@ def add_sheet_commands(kb_commands: Any, common: argparse.ArgumentParser) -> Non
         "--dry-run", action="store_true", help="check and show the changes, write nothing"
     )
     import_.add_argument("--db", help="SQLite database (its directory keeps the versions)")
+    import_.set_defaults(handler=kb_import_command)
     versions = kb_commands.add_parser(
         "versions", parents=[common], help="the kept earlier versions of the knowledge"
     )
     versions.add_argument("--json", action="store_true", help="print a JSON list, newest last")
     versions.add_argument("--db", help="SQLite database (its directory keeps the versions)")
+    versions.set_defaults(handler=versions_command)
     rollback = kb_commands.add_parser(
         "rollback", parents=[common], help="restore a kept version of the knowledge"
     )
     rollback.add_argument("number", type=int, help="the version's number (see kb versions)")
     rollback.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
     rollback.add_argument("--db", help="SQLite database (its directory keeps the versions)")
+    rollback.set_defaults(handler=rollback_command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,35 +207,13 @@ def main(argv: list[str] | None = None) -> int:
             # The default: the Telegram bot when a token is configured, else the console chat.
             command = "run" if load_config(None).telegram.token else "chat"
             args = build_parser().parse_args([command])
-        command = args.command
         config = load_config(args.config)
         if args.knowledge:
             config.knowledge.dir = Path(args.knowledge)
-        if command == "validate":
-            return validate_command(config, args.directory)
-        if command == "ask":
-            return ask_command(config, args)
-        if command == "kb" and args.kb_command == "add-source":
-            return add_source_command(config, args)
-        if command == "kb" and args.kb_command == "draft":
-            return draft_command(config, args)
         if getattr(args, "db", None):
             config.storage.path = Path(args.db)
-        if command == "kb" and args.kb_command in SHEET_COMMANDS:
-            return sheet_command(config, args)
-        if command == "kb" and args.kb_command in VERSION_COMMANDS:
-            return version_command(config, args)
-        if command == "kb":
-            return kb_command(config, args.kb_command, getattr(args, "passages", False))
-        if command == "run":
-            return run_command(config, args)
-        if command == "report":
-            return report_command(config, args)
-        if command == "bench":
-            return bench_command(config, args)
-        if command == "export-unanswered":
-            return export_command(config, args)
-        return chat_command(config)
+        handler: Handler = args.handler  # set by each sub-command's parser
+        return handler(config, args)
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
@@ -307,18 +298,14 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def sheet_command(config: Config, args: argparse.Namespace) -> int:
-    """``kb export`` / ``kb import``: the knowledge base as a workbook and back."""
-    if args.kb_command == "export":
-        return _export_workbook(config, Path(args.file))
-    return _import_workbook(config, Path(args.file), dry_run=args.dry_run)
-
-
-def _export_workbook(config: Config, path: Path) -> int:
+def kb_export_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb export FILE.xlsx``: the knowledge base, and the recent unanswered questions, as a
+    workbook."""
     from bot.kbsheet import export_workbook
     from bot.report import unanswered_groups
     from bot.workbook import save_workbook
 
+    path = Path(args.file)
     service = KnowledgeService.from_config(config)
     groups = []
     if config.storage.path.exists():  # no database yet: the 未回答 sheet has only its header
@@ -343,10 +330,13 @@ def _export_workbook(config: Config, path: Path) -> int:
     return EXIT_OK
 
 
-def _import_workbook(config: Config, path: Path, *, dry_run: bool) -> int:
+def kb_import_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb import FILE.xlsx [--dry-run]``: check the workbook and write the files it changes
+    (with ``--dry-run`` only show the changes)."""
     from bot.kbfiles import StaleChange, VersionStore, apply_change, check_change
     from bot.kbsheet import plan_import
 
+    path, dry_run = Path(args.file), args.dry_run
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -395,28 +385,27 @@ def _import_workbook(config: Config, path: Path, *, dry_run: bool) -> int:
     return EXIT_OK
 
 
-def version_command(config: Config, args: argparse.Namespace) -> int:
-    """``kb versions [--json]`` and ``kb rollback N [--yes]``."""
-    from bot.kbfiles import (
-        VersionStore,
-        apply_change,
-        check_change,
-        describe_version,
-        versions_json,
-    )
+def versions_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb versions [--json]``: the kept earlier versions of the knowledge, oldest first."""
+    from bot.kbfiles import VersionStore, describe_version, versions_json
+
+    kept = VersionStore.beside_database(config.storage.path).list()
+    if args.json:
+        print(versions_json(kept))
+    elif not kept:
+        print(messages.VERSIONS_NONE)
+    else:
+        print(messages.VERSIONS_HEADER)
+        for version in kept:
+            print(describe_version(version))
+    return EXIT_OK
+
+
+def rollback_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb rollback N [--yes]``: check version N, ask for a confirmation, restore it."""
+    from bot.kbfiles import VersionStore, apply_change, check_change
 
     store = VersionStore.beside_database(config.storage.path)
-    kept = store.list()
-    if args.kb_command == "versions":
-        if args.json:
-            print(versions_json(kept))
-        elif not kept:
-            print(messages.VERSIONS_NONE)
-        else:
-            print(messages.VERSIONS_HEADER)
-            for version in kept:
-                print(describe_version(version))
-        return EXIT_OK
     base = store.directory_of(args.number)
     if base is None:
         print(messages.VERSION_UNKNOWN.format(number=args.number), file=sys.stderr)
@@ -465,9 +454,9 @@ def _existing_store(config: Config) -> Store:
     return store
 
 
-def validate_command(config: Config, directory: str | None) -> int:
+def validate_command(config: Config, args: argparse.Namespace) -> int:
     """Check a knowledge directory; print a summary or every problem."""
-    path = Path(directory) if directory else config.knowledge.dir
+    path = Path(args.directory) if args.directory else config.knowledge.dir
     knowledge = load_knowledge(path, config.knowledge.max_file_bytes)
     per_category = Counter(entry.category for entry in knowledge.entries)
     print(f"{path}: OK, {len(knowledge.entries)} entries")
@@ -480,19 +469,25 @@ def validate_command(config: Config, directory: str | None) -> int:
     return EXIT_OK
 
 
-def kb_command(config: Config, action: str, passages: bool = False) -> int:
-    """``kb test``: exit 1 when an example question misses; ``kb lint``: warnings, exit 0;
-    ``kb lint --passages``: the uncurated passages that answer example questions."""
-    from bot.kbcheck import lint, run_examples, uncurated_passages
+def kb_test_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb test``: every example question must retrieve its own entry; exit 1 when one misses."""
+    from bot.kbcheck import run_examples
 
     service = KnowledgeService.from_config(config)
-    if action == "test":
-        total, failures = run_examples(service)
-        for failure in failures:
-            print(failure.describe())
-        print(f"{total} example questions, {total - len(failures)} passed, {len(failures)} failed")
-        return EXIT_PROBLEMS if failures else EXIT_OK
-    if passages:
+    total, failures = run_examples(service)
+    for failure in failures:
+        print(failure.describe())
+    print(f"{total} example questions, {total - len(failures)} passed, {len(failures)} failed")
+    return EXIT_PROBLEMS if failures else EXIT_OK
+
+
+def kb_lint_command(config: Config, args: argparse.Namespace) -> int:
+    """``kb lint``: advisory warnings, exit 0; ``kb lint --passages``: the uncurated passages
+    that answer example questions."""
+    from bot.kbcheck import lint, uncurated_passages
+
+    service = KnowledgeService.from_config(config)
+    if args.passages:
         for line in uncurated_passages(service):
             print(line)
         return EXIT_OK
@@ -541,8 +536,6 @@ def draft_command(config: Config, args: argparse.Namespace) -> int:
     from bot.drafts import draft_rows, write_draft
     from bot.storage import open_store
 
-    if args.db:
-        config.storage.path = Path(args.db)
     service = KnowledgeService.from_config(config)
     path = config.storage.path
     store = None
@@ -625,6 +618,11 @@ def _batch_lines(name: str) -> Iterator[str]:
         lines.pop()
     for line in lines:
         yield line.removesuffix("\r")
+
+
+def _console_chat(config: Config, args: argparse.Namespace) -> int:
+    """``chat``: the console conversation on the standard input."""
+    return chat_command(config)
 
 
 def chat_command(config: Config, stdin: TextIO | None = None) -> int:

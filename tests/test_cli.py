@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import build_parser, main
 from tests.conftest import ROOT, write_knowledge
 
 ANSWER_KEYS = {"id", "kind", "title", "category", "region", "excerpt", "source", "score"}
@@ -25,6 +26,23 @@ def run_cli(
     return subprocess.CompletedProcess(
         proc.args, proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     )
+
+
+def test_every_command_has_a_handler() -> None:
+    """Each sub-command's parser names the function ``main`` dispatches to."""
+    parsers = [build_parser()]
+    leaves = []
+    while parsers:
+        parser = parsers.pop()
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            parsers += nested[0].choices.values()
+        else:
+            leaves.append(parser)
+    assert len(leaves) == 15
+    assert all(callable(leaf.get_default("handler")) for leaf in leaves), [
+        leaf.prog for leaf in leaves if not callable(leaf.get_default("handler"))
+    ]
 
 
 def test_ask_json_shape(kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
