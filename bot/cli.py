@@ -16,6 +16,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -250,24 +251,22 @@ def report_command(config: Config, args: argparse.Namespace) -> int:
     """Totals of today and the last 7 days, and the unanswered questions of ``--days``."""
     from bot.report import PERIODS, stats_text, unanswered_groups, unanswered_text
 
-    store = _existing_store(config)
-    service = KnowledgeService.from_config(config)
-    groups = unanswered_groups(store, service, args.days)
-    if args.json:
-        payload = {
-            "periods": {str(days): asdict(store.totals(days)) for days in PERIODS.values()},
-            "unanswered_days": args.days,
-            "unanswered": [
-                {"count": g.count, "sample": g.sample, "nearest": g.nearest} for g in groups
-            ],
-            "database_failures": store.health.failures,
-        }
-        print(json.dumps(payload, ensure_ascii=False))
-    else:
-        print(stats_text(store))
-        print()
-        print(unanswered_text(groups, args.days))
-    store.close()
+    with _open_store_and_service(config) as (store, service):
+        groups = unanswered_groups(store, service, args.days)
+        if args.json:
+            payload = {
+                "periods": {str(days): asdict(store.totals(days)) for days in PERIODS.values()},
+                "unanswered_days": args.days,
+                "unanswered": [
+                    {"count": g.count, "sample": g.sample, "nearest": g.nearest} for g in groups
+                ],
+                "database_failures": store.health.failures,
+            }
+            print(json.dumps(payload, ensure_ascii=False))
+        else:
+            print(stats_text(store))
+            print()
+            print(unanswered_text(groups, args.days))
     return EXIT_OK
 
 
@@ -275,10 +274,8 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
     """Unanswered question groups as CSV: count, sample, nearest entry, all wordings."""
     from bot.report import unanswered_groups
 
-    store = _existing_store(config)
-    service = KnowledgeService.from_config(config)
-    groups = unanswered_groups(store, service, args.days)
-    store.close()
+    with _open_store_and_service(config) as (store, service):
+        groups = unanswered_groups(store, service, args.days)
     rows = [
         [g.count, g.sample, g.nearest or "", " | ".join(dict.fromkeys(g.questions))] for g in groups
     ]
@@ -309,9 +306,8 @@ def kb_export_command(config: Config, args: argparse.Namespace) -> int:
     service = KnowledgeService.from_config(config)
     groups = []
     if config.storage.path.exists():  # no database yet: the 未回答 sheet has only its header
-        store = _existing_store(config)
-        groups = unanswered_groups(store, service, UNANSWERED_DAYS)
-        store.close()
+        with _existing_store(config) as store:
+            groups = unanswered_groups(store, service, UNANSWERED_DAYS)
     knowledge = service.knowledge
     try:
         save_workbook(export_workbook(knowledge, groups), path)
@@ -442,16 +438,36 @@ def rollback_command(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _existing_store(config: Config) -> Store:
-    from bot.storage import open_store
+@contextmanager
+def _open_store_and_service(config: Config) -> Iterator[tuple[Store, KnowledgeService]]:
+    """The usage database (which must exist), then the knowledge service: what the commands
+    about the questions asked work on. The database is closed on leaving."""
+    with _existing_store(config) as store:
+        yield store, KnowledgeService.from_config(config)
 
+
+@contextmanager
+def _existing_store(config: Config) -> Iterator[Store]:
+    """The usage database, closed on leaving; an error when there is none yet or its hashing
+    salt cannot be read."""
     path = config.storage.path
     if not path.exists():
         raise BotError(f"{path}: no database yet (it is created when the bot first runs)")
-    store = open_store(path, salt=config.storage.salt, retention_days=config.storage.retention_days)
+    store = _open_store(config)
     if store is None:
         raise BotError(f"{path}: the hashing salt beside the database cannot be read")
-    return store
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _open_store(config: Config) -> Store | None:
+    """The configured usage database, or None when its hashing salt cannot be kept."""
+    from bot.storage import open_store
+
+    storage = config.storage
+    return open_store(storage.path, salt=storage.salt, retention_days=storage.retention_days)
 
 
 def validate_command(config: Config, args: argparse.Namespace) -> int:
@@ -534,15 +550,10 @@ def add_source_command(config: Config, args: argparse.Namespace) -> int:
 def draft_command(config: Config, args: argparse.Namespace) -> int:
     """Write the source's passages no entry quotes as rows of the 条目 sheet to fill."""
     from bot.drafts import draft_rows, write_draft
-    from bot.storage import open_store
 
     service = KnowledgeService.from_config(config)
     path = config.storage.path
-    store = None
-    if path.exists():
-        store = open_store(
-            path, salt=config.storage.salt, retention_days=config.storage.retention_days
-        )
+    store = _open_store(config) if path.exists() else None
     try:
         rows = draft_rows(service, args.source_id, store, args.days)
     finally:
