@@ -9,6 +9,12 @@ from pydantic import BaseModel, Field
 from bot import messages
 from bot.models import Source
 
+# What an answer is: a curated entry, or a passage of a source article.
+AnswerKind = Literal["entry", "passage"]
+# How a question was read as a follow-up of the previous answer (bot.conversation): asking for
+# its detail, for another region, for more answers, or a short question about the same topic.
+FollowupKind = Literal["detail", "region", "more", "short"]
+
 
 class SourceRef(BaseModel):
     """Where an excerpt is quoted from."""
@@ -23,7 +29,7 @@ class AnswerItem(BaseModel):
     """One entry, or one passage of a source article, offered as an answer."""
 
     id: str
-    kind: Literal["entry", "passage"] = "entry"
+    kind: AnswerKind = "entry"
     title: str
     category: str
     region: str
@@ -60,9 +66,7 @@ class Answer(BaseModel):
     suggestion_ids: list[str] = Field(default_factory=list, exclude=True)
     # Set when the question was read as a follow-up of the previous answer (bot.conversation):
     # how it was read and that answer's title; not part of the stateless JSON contract.
-    followup: Literal["detail", "region", "more", "short"] | None = Field(
-        default=None, exclude=True
-    )
+    followup: FollowupKind | None = Field(default=None, exclude=True)
     topic: str | None = Field(default=None, exclude=True)
     # True when the message was longer than the cap and only its question part was read.
     partial: bool = Field(default=False, exclude=True)

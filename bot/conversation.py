@@ -11,10 +11,9 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Literal
 
 from bot import messages
-from bot.answers import Answer
+from bot.answers import Answer, FollowupKind
 from bot.normalize import normalize
 from bot.service import KnowledgeService
 
@@ -52,8 +51,6 @@ _REGION_FRAME = "那么还有的呢吗啊呀"
 
 # Expired turns are dropped at most this often: a scan per message would grow with the chats.
 PRUNE_SECONDS = 60.0
-
-FollowupKind = Literal["detail", "region", "more", "short"]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
+from typing import Literal
 
 from rapidfuzz import fuzz
 
@@ -22,7 +23,7 @@ from bot.config import MatchingSettings
 from bot.index import MatchIndex
 from bot.normalize import normalize
 from bot.segment import general_frequency, general_total, is_function_word
-from bot.terms import Hit, find_regions, find_terms
+from bot.terms import EXACT_KINDS, Hit, find_regions, find_terms
 from bot.textindex import K1
 
 # A term inside a longer term that also matched (养老 inside 养老服务) counts this share: the
@@ -79,6 +80,12 @@ TOPIC_TURN = re.compile("另外|还有就是|顺带|顺便|再问|另一个")
 # Above this many times the cut-off, the share of the question an answer must explain falls
 # in proportion to the score.
 STRONG_EVIDENCE = 2.0
+# Where a candidate's term was found: "rule" when a keyword rule of the candidate holds it,
+# "text" when only its text does.
+Evidence = Literal["rule", "text"]
+# Where the region a question is read for came from: named in it, the resident's chosen
+# region, or none ("").
+RegionSource = Literal["question", "preference", ""]
 
 
 @dataclass
@@ -89,8 +96,7 @@ class TermScore:
     hit: Hit
     weight: float
     points: float
-    # "rule" when a keyword rule of the candidate holds the term, "text" when only its text does.
-    via: str = "rule"
+    via: Evidence = "rule"
     text_tf: float = 0.0  # BM25F-normalised frequency in the candidate's fields
 
 
@@ -141,7 +147,7 @@ class MatchResult:
     tokens: list[str]
     hits: list[Hit]
     regions: list[str]
-    region_source: str
+    region_source: RegionSource
     candidates: list[Candidate]
     cutoff: float
     answered: bool
@@ -166,7 +172,7 @@ def match(
     spans = index.segmenter.spans(text)
     hits = find_terms(index, text, spans)
     regions = find_regions(index, text, spans)
-    region_source = "question" if regions else ""
+    region_source: RegionSource = "question" if regions else ""
     if not regions and preferred_region in index.region_ancestors:
         regions, region_source = [preferred_region], "preference"
 
@@ -175,7 +181,7 @@ def match(
         e
         for term in best_hits
         for e in index.vetoes.get(term, ())
-        if best_hits[term].kind in ("exact", "synonym")
+        if best_hits[term].kind in EXACT_KINDS
     }
     candidates = _fire_rules(index, best_hits, vetoed)
     # Words asking for a detail (多少钱, 电话) say what is wanted, not which text holds it.
@@ -189,7 +195,7 @@ def match(
     }
     candidates = _add_text_evidence(index, topic_hits, candidates, vetoed)
     # A text's word inside a longer term of the question (人员 in 特困人员) is part of that term.
-    exact_hits = [h for h in best_hits.values() if h.kind in ("exact", "synonym")]
+    exact_hits = [h for h in best_hits.values() if h.kind in EXACT_KINDS]
     for candidate in candidates:
         _score_terms(candidate, index, exact_hits)
     total_points = _question_points(candidates)
@@ -350,7 +356,7 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
         scanned += len(entries)
     shortlist = heapq.nlargest(MAX_CANDIDATES, bound, key=bound.__getitem__)
     found = hits.keys()
-    exact = {t for t, h in hits.items() if h.kind in ("exact", "synonym")}
+    exact = {t for t, h in hits.items() if h.kind in EXACT_KINDS}
     candidates = []
     for entry_number in sorted(shortlist):
         if entry_number in vetoed:

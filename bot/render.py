@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import messages
 from bot.answers import Answer, AnswerItem, coverage_note, short_source
 from bot.index import MatchIndex
-from bot.matcher import MatchResult
+from bot.matcher import Evidence, MatchResult
 
 
 def source_line(item: AnswerItem) -> str:
@@ -108,7 +108,7 @@ def render_explanation(result: MatchResult, index: MatchIndex, top: int = 5) -> 
     return "\n".join(lines)
 
 
-def _evidence(via: str, text_tf: float) -> str:
+def _evidence(via: Evidence, text_tf: float) -> str:
     return "keyword rule" if via == "rule" else f"text, field tf {text_tf:.2f}"
 
 

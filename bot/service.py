@@ -26,6 +26,7 @@ from bot.longtext import question_part
 from bot.matcher import Candidate, MatchResult, match, specific_words
 from bot.models import EntryRecord
 from bot.normalize import normalize
+from bot.terms import EXACT_KINDS
 
 logger = logging.getLogger(__name__)
 SUGGESTION_SCAN = 1000  # title postings looked at per character pair, whatever the size
@@ -339,7 +340,7 @@ def coverage_of(
             if not any(shown in other for other in covers):  # 小区 inside 老旧小区
                 covers.append(shown)
         elif (
-            hit.kind in ("exact", "synonym")
+            hit.kind in EXACT_KINDS
             and hit.canonical not in own_rules
             and word not in not_covered
             and _titled_elsewhere(index, hit.canonical, word, number)

@@ -11,11 +11,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate, islice, product
 from math import prod
+from typing import Literal
 
 from bot.index import WILDCARD, MatchIndex
 from bot.pinyin import is_true_homophone, plain_readings, readings
 
-QUALITY = {
+# How a term was found: as the knowledge writes it, as one of its synonyms, by its sound
+# (a true or a folded homophone), or one character wrong or missing.
+HitKind = Literal["exact", "synonym", "homophone", "near-homophone", "typo"]
+# The kinds where the question says the term itself: no second reading of it was needed.
+EXACT_KINDS: tuple[HitKind, ...] = ("exact", "synonym")
+QUALITY: dict[HitKind, float] = {
     "exact": 1.0,
     "synonym": 1.0,
     "homophone": 0.8,
@@ -42,7 +48,7 @@ class Hit:
     text: str
     start: int
     end: int
-    kind: str
+    kind: HitKind
     # Part of a longer ordinary word the knowledge does not know (残疾 in 残疾证, 社保 in 社保卡):
     # the resident is most likely asking about that other thing.
     inside_word: bool = False
@@ -153,7 +159,7 @@ def _exact_hits(
                 or (start in starts and end in ends)
                 or token_of[start] == token_of[end - 1]
             ):
-                kind = "exact" if surface == canonical else "synonym"
+                kind: HitKind = "exact" if surface == canonical else "synonym"
                 inside = _inside_unknown_word(index, text, spans, token_of, start, end)
                 hits.append(Hit(canonical, surface, surface, start, end, kind, inside))
             end += 1
@@ -254,5 +260,5 @@ def _typo_surfaces(index: MatchIndex, window: str, substitutions: bool) -> set[s
     return found
 
 
-def _hit(index: MatchIndex, surface: str, window: str, start: int, end: int, kind: str) -> Hit:
+def _hit(index: MatchIndex, surface: str, window: str, start: int, end: int, kind: HitKind) -> Hit:
     return Hit(index.canonical[surface], surface, window, start, end, kind)
