@@ -83,9 +83,13 @@ def export_workbook(
     sheet = add_sheet(workbook, ENTRIES, rows)
     if drafts:
         mark_rows(sheet, HEADER_ROW + 1 + len(knowledge.entries), len(drafts))
-    add_sheet(workbook, SOURCES, layout_rows(SOURCES, knowledge.sources.values()))
-    add_sheet(workbook, SYNONYMS, layout_rows(SYNONYMS, knowledge.synonym_groups))
-    add_sheet(workbook, REGIONS, layout_rows(REGIONS, knowledge.regions.values()))
+    sheets: tuple[tuple[SheetLayout, Iterable[Any]], ...] = (
+        (SOURCES, knowledge.sources.values()),
+        (SYNONYMS, knowledge.synonym_groups),
+        (REGIONS, knowledge.regions.values()),
+    )
+    for layout, items in sheets:
+        add_sheet(workbook, layout, layout_rows(layout, items))
     groups = [
         {
             "count": group.count,
@@ -306,22 +310,43 @@ def _invalid_keys(rows: list[SheetRow], header: str) -> set[str]:
     return {row.cells.get(header, "").strip() for row in rows} - {""}
 
 
-def _regions(checker: _Checker, rows: list[SheetRow]) -> list[_Row]:
-    valid = checker.rows(REGIONS, rows, Region)
+def _first_of_each(
+    checker: _Checker, layout: SheetLayout, valid: list[_Row], field_name: str, message: str
+) -> list[_Row]:
+    """The rows whose ``field_name`` (an id, a name) no earlier row has; each repeat is a
+    problem, ``message`` naming the value by the field's name and the earlier row by ``row``."""
     seen: dict[str, int] = {}
-    names = {row.item.name for row in valid}
     kept = []
     for row in valid:
-        region: Region = row.item
-        if region.name in seen:
-            checker.problem(
-                REGIONS,
-                row.number,
-                "name",
-                messages.SHEET_DUPLICATE_NAME.format(name=region.name, row=seen[region.name]),
-            )
+        value = getattr(row.item, field_name)
+        if value in seen:
+            text = message.format(**{field_name: value}, row=seen[value])
+            checker.problem(layout, row.number, field_name, text)
             continue
-        seen[region.name] = row.number
+        seen[value] = row.number
+        kept.append(row)
+    return kept
+
+
+def _missing_id(
+    checker: _Checker, layout: SheetLayout, row: SheetRow, raw: dict[str, Any], taken: set[str]
+) -> bool:
+    """True, after a problem suggesting a free id made from the title, when the row has none."""
+    if raw["id"].strip():
+        return False
+    suggestion = suggest_id(raw["title"], taken)
+    taken.add(suggestion)
+    message = messages.SHEET_MISSING_ID.format(suggestion=suggestion)
+    checker.problem(layout, row.number, "id", message)
+    return True
+
+
+def _regions(checker: _Checker, rows: list[SheetRow]) -> list[_Row]:
+    valid = checker.rows(REGIONS, rows, Region)
+    names = {row.item.name for row in valid}
+    kept = []
+    for row in _first_of_each(checker, REGIONS, valid, "name", messages.SHEET_DUPLICATE_NAME):
+        region: Region = row.item
         if region.parent and region.parent not in names:
             message = messages.SHEET_UNKNOWN_REGION.format(region=region.parent)
             checker.problem(REGIONS, row.number, "parent", message)
@@ -336,13 +361,7 @@ def _sources(
     taken = _invalid_keys(rows, "编号")
 
     def precheck(row: SheetRow, raw: dict[str, Any]) -> set[str]:
-        reported = set()
-        if not raw["id"].strip():
-            suggestion = suggest_id(raw["title"], taken)
-            taken.add(suggestion)
-            message = messages.SHEET_MISSING_ID.format(suggestion=suggestion)
-            checker.problem(SOURCES, row.number, "id", message)
-            reported.add("id")
+        reported = {"id"} if _missing_id(checker, SOURCES, row, raw, taken) else set()
         try:
             raw["date"] = check_date(raw["date"].strip())
         except ValueError:
@@ -361,18 +380,7 @@ def _sources(
         return reported
 
     valid = checker.rows(SOURCES, rows, Source, precheck)
-    seen: dict[str, int] = {}
-    kept = []
-    for row in valid:
-        source: Source = row.item
-        problems = len(checker.problems)
-        if source.id in seen:
-            message = messages.SHEET_DUPLICATE_ID.format(id=source.id, row=seen[source.id])
-            checker.problem(SOURCES, row.number, "id", message)
-        seen.setdefault(source.id, row.number)
-        if len(checker.problems) == problems:
-            kept.append(row)
-    return kept
+    return _first_of_each(checker, SOURCES, valid, "id", messages.SHEET_DUPLICATE_ID)
 
 
 def _synonyms(checker: _Checker, rows: list[SheetRow]) -> list[_Row]:
@@ -405,13 +413,7 @@ def _entries(
     taken = _invalid_keys(rows, "编号")
 
     def precheck(row: SheetRow, raw: dict[str, Any]) -> set[str]:
-        reported = set()
-        if not raw["id"].strip():
-            suggestion = suggest_id(raw["title"], taken)
-            taken.add(suggestion)
-            message = messages.SHEET_MISSING_ID.format(suggestion=suggestion)
-            checker.problem(ENTRIES, row.number, "id", message)
-            reported.add("id")
+        reported = {"id"} if _missing_id(checker, ENTRIES, row, raw, taken) else set()
         title = raw["title"].strip()
         if len(title) > MAX_TITLE_CHARS:
             message = messages.SHEET_TITLE_TOO_LONG.format(length=len(title), limit=MAX_TITLE_CHARS)
@@ -445,15 +447,8 @@ def _entries(
 
     valid = checker.rows(ENTRIES, rows, Entry, precheck)
     texts: dict[str, str | None] = {}
-    seen: dict[str, int] = {}
-    kept = []
     for row in valid:
         entry: Entry = row.item
-        problems = len(checker.problems)
-        if entry.id in seen:
-            message = messages.SHEET_DUPLICATE_ID.format(id=entry.id, row=seen[entry.id])
-            checker.problem(ENTRIES, row.number, "id", message)
-        seen.setdefault(entry.id, row.number)
         source = sources.get(entry.source)
         if source is not None and source.file:
             if source.file not in texts:
@@ -461,9 +456,7 @@ def _entries(
             text = texts[source.file]
             if text is not None:
                 _check_verbatim(checker, row.number, entry.excerpt, text, source.file)
-        if len(checker.problems) == problems:
-            kept.append(row)
-    return kept
+    return _first_of_each(checker, ENTRIES, valid, "id", messages.SHEET_DUPLICATE_ID)
 
 
 def _article_text(path: Path) -> str | None:
