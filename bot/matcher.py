@@ -274,7 +274,7 @@ def _asked_details(
     A detail word whose first characters end a term of the knowledge is part of that term's
     sentence, not a question about the detail (收多少 in 增收多少 asks no fee)."""
     label_of, pattern = _detail_pattern(tuple((k, tuple(v)) for k, v in settings.details.items()))
-    term_ends = {(hit.start, hit.end) for hit in hits if hit.kind in ("exact", "synonym")}
+    term_ends = {(hit.start, hit.end) for hit in hits if hit.kind in EXACT_KINDS}
     asked: dict[str, list[tuple[int, int]]] = {}
     for found in pattern.finditer(text):
         start, end = found.span()
