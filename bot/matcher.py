@@ -225,7 +225,8 @@ def match(
         answerable = [c for c in candidates[:RERANK_DEPTH] if _clear_enough(c, settings)]
         if answerable:
             # What cannot answer on its own (a passage below its cut-off) goes after it.
-            candidates = answerable + [c for c in candidates if c not in answerable]
+            first = {id(c) for c in answerable}  # identity: comparing dataclasses is slow
+            candidates = answerable + [c for c in candidates if id(c) not in first]
             answered = True
     return MatchResult(
         query=query,
@@ -355,7 +356,7 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
             bound[entry_number] = bound.get(entry_number, 0.0) + points
         scanned += len(entries)
     shortlist = heapq.nlargest(MAX_CANDIDATES, bound, key=bound.__getitem__)
-    found = hits.keys()
+    found = set(hits)  # a set: frozenset <= dict_keys falls back to a slow path
     exact = {t for t, h in hits.items() if h.kind in EXACT_KINDS}
     candidates = []
     for entry_number in sorted(shortlist):
