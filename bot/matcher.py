@@ -492,8 +492,9 @@ def _nested(hit: Hit, others: list[Hit]) -> bool:
 def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float) -> None:
     candidate.keyword_points = sum(term.points for term in candidate.terms)
     by_term = {term.canonical: term for term in candidate.terms}
+    fired = set(candidate.fired_rules)
     for rule in index.rules[candidate.entry_number]:
-        if rule.text in candidate.fired_rules and len(set(rule.required)) > 1:
+        if len(rule.required_set) > 1 and rule.text in fired:
             candidate.rule_bonus += AND_RULE_BONUS * min(by_term[w].points for w in rule.required)
     if total_points > 0:
         candidate.coverage = min(1.0, candidate.keyword_points / total_points)
