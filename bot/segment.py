@@ -14,9 +14,12 @@ import itertools
 import logging
 import threading
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import jieba
-import jieba.posseg
+
+if TYPE_CHECKING:
+    import jieba.posseg
 
 # A frequency high enough that jieba keeps a user word whole rather than splitting it into two
 # common words, yet low enough not to swallow ordinary words around it.
@@ -73,6 +76,10 @@ def general_tags(text: str) -> list[tuple[str, str]]:
     global _tagger
     with _tagger_lock:
         if _tagger is None:
+            # Imported here: importing jieba.posseg reads its tag table (0.3–0.6 s), which a
+            # command that masks no text (ask, validate) should not pay at start.
+            import jieba.posseg
+
             _tagger = jieba.posseg.POSTokenizer(_base_tokenizer())
         tagger = _tagger
     return [(pair.word, pair.flag) for pair in tagger.cut(text)]
