@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import sqlite_utils
 
@@ -57,7 +57,9 @@ class DatabaseGone(sqlite3.OperationalError):
     """The database file was deleted or replaced under the open connection."""
 
 
-QUESTION, SMALL_TALK = "question", "small_talk"  # kinds of stored messages
+MessageKind = Literal["question", "small_talk"]  # kinds of stored messages
+QUESTION: MessageKind = "question"
+SMALL_TALK: MessageKind = "small_talk"
 
 
 @dataclass
@@ -73,7 +75,7 @@ class QueryRecord:
     score: float | None
     latency_ms: float
     # QUESTION or SMALL_TALK (你好, 谢谢…): small talk is neither answered nor unanswered.
-    kind: str = QUESTION
+    kind: MessageKind = QUESTION
 
 
 @dataclass
