@@ -203,13 +203,13 @@ def match(
         _score_keywords(candidate, index, total_points)
     candidates.sort(key=lambda c: c.score, reverse=True)
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
+    question = _Question.of(text, spans, regions, asked, clause_of, settings)
     content: list[tuple[int, int, float]] | None = None  # needed only for text-only candidates
     for candidate in islice(candidates, RERANK_DEPTH):
-        _score_title_and_region(candidate, index, text, spans, regions, asked, clause_of, settings)
+        _score_title_and_region(candidate, index, question, settings)
         if candidate.text_only:
             if content is None:
-                framing = _word_set(tuple(settings.question_words))
-                content = _content_words(index, text, spans, detail_spans, framing)
+                content = _content_words(index, text, spans, detail_spans, question.framing)
             candidate.content_coverage = _content_coverage(candidate, content)
     # Equal scores (two entries sharing their keywords): the title closer to the question wins.
     candidates.sort(key=lambda c: (c.score, c.title_similarity, -c.entry_number), reverse=True)
@@ -537,28 +537,60 @@ def _length_factor(hit: Hit) -> float:
     return LENGTH_FACTORS.get(length, LONG_TERM_FACTOR)
 
 
+@dataclass(frozen=True)
+class _Question:
+    """What every reranked candidate is compared with, worked out once per question."""
+
+    text: str
+    spans: list[tuple[int, int]]
+    compact: str  # without the spaces
+    pieces: list[str]  # as typed between spaces
+    regions: list[str]
+    asked: dict[str, list[tuple[int, int]]]
+    clause_of: list[int]
+    framing: frozenset[str]
+    amount: re.Pattern[str]
+
+    @classmethod
+    def of(
+        cls,
+        text: str,
+        spans: list[tuple[int, int]],
+        regions: list[str],
+        asked: dict[str, list[tuple[int, int]]],
+        clause_of: list[int],
+        settings: MatchingSettings,
+    ) -> _Question:
+        """The view of the normalised question ``text``."""
+        return cls(
+            text=text,
+            spans=spans,
+            compact=text.replace(" ", ""),
+            pieces=text.split(" "),
+            regions=regions,
+            asked=asked,
+            clause_of=clause_of,
+            framing=_word_set(tuple(settings.question_words)),
+            amount=TOTAL_AMOUNT if any(word in text for word in TOTAL_WORDS) else AMOUNT,
+        )
+
+
 def _score_title_and_region(
-    candidate: Candidate,
-    index: MatchIndex,
-    text: str,
-    spans: list[tuple[int, int]],
-    regions: list[str],
-    asked: dict[str, list[tuple[int, int]]],
-    clause_of: list[int],
-    settings: MatchingSettings,
+    candidate: Candidate, index: MatchIndex, question: _Question, settings: MatchingSettings
 ) -> None:
-    framing = _word_set(tuple(settings.question_words))
     title = index.titles[candidate.entry_number]
-    similarity = fuzz.partial_ratio(title, text.replace(" ", "")) if text else 0.0
+    compact = question.compact
+    similarity = fuzz.partial_ratio(title, compact) if question.text else 0.0
     candidate.title_similarity = similarity
     bonus = max(0.0, similarity - TITLE_FLOOR) / (100 - TITLE_FLOOR) * TITLE_WEIGHT
-    candidate.region_factor = _region_factor(index, candidate.entry_number, regions, settings)
+    candidate.region_factor = _region_factor(
+        index, candidate.entry_number, question.regions, settings
+    )
     # Only what the resident reads counts: the keywords say how residents ask, not what is known.
     document = index.documents[candidate.entry_number]
     said = document.title + "\n" + document.excerpt
-    compact = text.replace(" ", "")
-    candidate.phrase = _longest_said_run(text, spans, said, framing)
-    pieces = text.split(" ")
+    candidate.phrase = _longest_said_run(question.text, question.spans, said, question.framing)
+    pieces = question.pieces
     if MIN_PHRASE_CHARS <= len(compact) <= MAX_PHRASE_CHARS and all(p in said for p in pieces):
         # A short search typed as the text says it (五张牌, 一县一业, 榆次 农文旅); its pieces
         # said one after the other (排污口 整治 in 入河排污口整治) a little more.
@@ -569,9 +601,9 @@ def _score_title_and_region(
         # Only for what its text found: where a rule fired, the clerk's words already weigh it.
         start, end = candidate.phrase
         bonus += min(PHRASE_BONUS, PHRASE_RUN_POINTS * (end - start - MIN_RUN_CHARS + 1))
-    amount = TOTAL_AMOUNT if any(word in text for word in TOTAL_WORDS) else AMOUNT
     # A detail is asked of this candidate when it stands in a part of the question its words are
     # in ("消费券还发不发 另外夜市几点收摊" asks no opening hours of the vouchers).
+    asked, clause_of, amount = question.asked, question.clause_of, question.amount
     own_clauses = {clause_of[t.hit.start] for t in candidate.terms if t.points > 0}
     candidate.unmet_details = [
         label
