@@ -11,10 +11,11 @@ import re
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.loader import Knowledge
 from bot.models import EntryRecord, parse_rule
-from bot.normalize import normalize_term
+from bot.normalize import normalize, normalize_term
 from bot.passages import Passage
 from bot.pinyin import word_keys, word_sounds
 from bot.segment import Segmenter, is_function_word
@@ -33,12 +34,20 @@ GENERIC_MIN_CATEGORIES = 3
 GENERIC_DOCUMENT_SHARE = 0.05
 GENERIC_MIN_DOCUMENTS = 10
 MAX_TERM_CHARS = 12
-SAID_TERMS_KEPT = 10_000  # documents whose said terms are kept (a few MB)
+SAID_KEPT = 10_000  # documents whose said text and terms are kept (a few MB)
 # Typo keys mark the wrong character with a character no normalised text contains.
 WILDCARD = "\x00"
 # A short phrase the sources put in quotation marks (“基本盘”, “五治提升”) is a term of their
 # own: one word for the segmenter, in the texts and in the questions.
 QUOTED_PHRASE = re.compile(r"[“「『]([\u4e00-\u9fff]{2,8})[”」』]")
+
+
+class Said(NamedTuple):
+    """What a resident reads of a document: its title and excerpt, normalised, and their
+    canonical terms."""
+
+    text: str
+    terms: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -91,21 +100,23 @@ class MatchIndex:
     title_bigrams: dict[str, array[int]] = field(default_factory=dict)
     # Terms too general to make a suggestion near on their own (see generic_terms).
     generic: frozenset[str] = frozenset()
-    # What a resident reads of a document, as canonical terms (see said_terms), kept once found.
-    said_terms_of: dict[int, frozenset[str]] = field(default_factory=dict)
+    # What a resident reads of a document (see said), kept once found.
+    said_of: dict[int, Said] = field(default_factory=dict)
 
-    def said_terms(self, number: int) -> frozenset[str]:
-        """The canonical terms of document ``number``'s title and excerpt: what a resident
-        reads of it. Suggestions and coverage notes ask this of a few documents per question;
-        segmenting them anew each time was a third of the time of a question."""
-        said = self.said_terms_of.get(number)
+    def said(self, number: int) -> Said:
+        """What a resident reads of document ``number``: its title and excerpt, normalised, and
+        their canonical terms. Answers, coverage notes and suggestions ask this of a few
+        documents per question; segmenting them anew each time was a third of a question's
+        time."""
+        said = self.said_of.get(number)
         if said is None:
             document = self.documents[number]
-            words = text_words(f"{document.title}\n{document.excerpt}", self.segmenter)
-            said = frozenset(self.canonical.get(word, word) for word in words)
-            if len(self.said_terms_of) >= SAID_TERMS_KEPT:
-                self.said_terms_of.clear()  # bounded: a long run touches every document
-            self.said_terms_of[number] = said
+            text = normalize(f"{document.title}\n{document.excerpt}")
+            terms = frozenset(self.canonical.get(w, w) for w in text_words(text, self.segmenter))
+            said = Said(text, terms)
+            if len(self.said_of) >= SAID_KEPT:
+                self.said_of.clear()  # bounded: a long run touches every document
+            self.said_of[number] = said
         return said
 
     def weight(self, canonical: str) -> float:

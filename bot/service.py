@@ -25,7 +25,6 @@ from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
 from bot.longtext import question_part
 from bot.matcher import Candidate, MatchResult, match, specific_words
 from bot.models import EntryRecord
-from bot.normalize import normalize
 from bot.terms import EXACT_KINDS
 
 logger = logging.getLogger(__name__)
@@ -262,7 +261,7 @@ class KnowledgeService:
         answers = [self._item(index, candidate) for candidate in chosen]
         covers, not_covered = coverage_of(index, result, chosen[0].entry_number, self.settings)
         # What a further answer says is covered by the answers together (更多相关).
-        further = [_said_text(index, c.entry_number) for c in chosen[1:]]
+        further = [index.said(c.entry_number).text for c in chosen[1:]]
         not_covered = [w for w in not_covered if not any(_mostly_in(w, t) for t in further)]
         answers[0] = answers[0].model_copy(update={"covers": covers, "not_covered": not_covered})
         return Answer(
@@ -321,8 +320,7 @@ def coverage_of(
     title) that this document neither says nor names in its own rules: words a sentence says
     in passing (去年, 下雨) or that the clerk tied to this entry are no topic it leaves out.
     """
-    text = _said_text(index, number)
-    said_terms = index.said_terms(number)
+    text, said_terms = index.said(number)
     own_rules = {word for rule in index.rules[number] for word in rule.required}
     wanted = specific_terms(index, result, settings)
     covers: list[str] = []
@@ -347,12 +345,6 @@ def coverage_of(
         ):
             not_covered.append(word)
     return covers, not_covered
-
-
-def _said_text(index: MatchIndex, number: int) -> str:
-    """What a resident reads of document ``number``: its title and excerpt, normalised."""
-    document = index.documents[number]
-    return normalize(f"{document.title}\n{document.excerpt}")
 
 
 def _mostly_in(word: str, text: str) -> bool:
@@ -448,7 +440,7 @@ def shared_terms(index: MatchIndex, number: int, terms: set[str]) -> set[str]:
     Example questions do not count: they say how residents ask (多久, 找谁, 哪家), and sharing
     such a word says nothing about the measure.
     """
-    said = index.said_terms(number)
+    said = index.said(number).terms
     ruled = {
         word for rule in index.rules[number] if rule.required_set <= terms for word in rule.required
     }

@@ -508,9 +508,10 @@ def test_what_a_document_says_is_kept_within_a_bound(
 
     index = service.index
     number = index.entry_numbers["elderly-canteens"]
-    assert "食堂" in index.said_terms(number)
-    assert index.said_terms_of[number] is index.said_terms(number)  # found once, then kept
-    monkeypatch.setattr(bot.index, "SAID_TERMS_KEPT", 2)
+    said = index.said(number)
+    assert "食堂" in said.terms and said.text.startswith("幸福食堂")
+    assert index.said_of[number] is index.said(number)  # found once, then kept
+    monkeypatch.setattr(bot.index, "SAID_KEPT", 2)
     for other in range(3):
-        index.said_terms(other)
-    assert len(index.said_terms_of) <= 2
+        index.said(other)
+    assert len(index.said_of) <= 2
