@@ -11,6 +11,13 @@ from bot.service import KnowledgeService
 from tests.conftest import write_knowledge
 
 
+def service_with_article(tmp_path: Path, article: str) -> KnowledgeService:
+    """The fixture knowledge with one more article (its passages searchable), at low cut-offs."""
+    kb = write_knowledge(tmp_path)
+    (kb / "articles" / "a.txt").write_text(article, encoding="utf-8")
+    return KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
+
+
 def top_id(service: KnowledgeService, question: str, region: str | None = None) -> str | None:
     answer = service.ask(question, region=region)
     return answer.answers[0].id if answer.answered else None
@@ -249,16 +256,11 @@ def test_a_detail_the_sources_never_give_is_named_not_answered(service: Knowledg
 
 
 def test_a_passage_answers_what_no_entry_quotes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.config import MatchingSettings
-    from tests.conftest import write_knowledge
-
-    kb = write_knowledge(tmp_path)
-    (kb / "articles" / "a.txt").write_text(
+    service = service_with_article(
+        tmp_path,
         "扩容提质幸福食堂与配餐点。推进居家适老化改造。\n"
         "王莽岭景区今年创成国家5A级旅游景区，索道和卧龙山庄同步完成改造。",
-        encoding="utf-8",
     )
-    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     answer = service.ask("王莽岭是几A景区")
     assert answer.answered
     first = answer.answers[0]
@@ -412,12 +414,10 @@ def test_an_answer_names_the_topic_its_sentence_does_not_cover(tmp_path: Path) -
 
 
 def test_words_a_passage_says_together_outrank_the_same_words_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kb = write_knowledge(tmp_path)
-    (kb / "articles" / "a.txt").write_text(
+    service = service_with_article(
+        tmp_path,
         "乡村要振兴，先修路。\n推进乡村振兴，新修道路。",
-        encoding="utf-8",
     )
-    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     # Apart, the shorter passage would rank first (BM25's length normalisation).
     result = service.explain("乡村振兴怎么搞")
     best = result.candidates[0]
@@ -427,12 +427,10 @@ def test_words_a_passage_says_together_outrank_the_same_words_apart(tmp_path) ->
 
 
 def test_a_phrase_the_sources_quote_is_one_term(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kb = write_knowledge(tmp_path)
-    (kb / "articles" / "a.txt").write_text(
+    service = service_with_article(
+        tmp_path,
         "稳住煤炭、粮食两个“基本盘”，推动经济总量实现新的跃升。\n盘活基本建设资金，用好每一笔钱。",
-        encoding="utf-8",
     )
-    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     result = service.explain("基本盘")
     # jieba alone splits 基本盘 into 基本 + 盘; quoted in a source, it is one word of its own.
     assert result.tokens == ["基本盘"]
@@ -440,34 +438,28 @@ def test_a_phrase_the_sources_quote_is_one_term(tmp_path) -> None:  # type: igno
 
 
 def test_a_short_search_whose_pieces_a_text_says_in_a_row_wins_a_tie(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kb = write_knowledge(tmp_path)
-    (kb / "articles" / "a.txt").write_text(
+    service = service_with_article(
+        tmp_path,
         "整治乡镇企业的排污口，做到应查尽查，确保水质达标。\n开展入河排污口整治，消除黑臭水体，确保水质达标。",
-        encoding="utf-8",
     )
-    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     assert service.ask("排污口 整治").answers[0].id == "src-a#2"
 
 
 def test_asking_for_a_total_is_framing_not_a_word_the_answer_must_say(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kb = write_knowledge(tmp_path)
-    (kb / "articles" / "a.txt").write_text(
+    service = service_with_article(
+        tmp_path,
         "保险公司与县林业主管部门签订保险合同，每年为当地百姓提供1000万元的风险保障。",
-        encoding="utf-8",
     )
-    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     # 一共 is rare in general Chinese, so it would weigh most of what the answer must explain.
     result = service.ask("这保险每年一共能提供多少保障")
     assert result.answered and result.answers[0].id == "src-a#1"
 
 
 def test_who_pays_is_asked_by_tao_qian_and_stated_by_who_insures(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kb = write_knowledge(tmp_path)
-    (kb / "articles" / "a.txt").write_text(
+    service = service_with_article(
+        tmp_path,
         "襄垣县建立起“政府投保,保险理赔,群众受益”的野猪致害补偿救助机制。",
-        encoding="utf-8",
     )
-    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     question = "野猪保险要俺们自个儿掏钱不"
     unmet = {
         service.index.documents[c.entry_number].id: c.unmet_details
@@ -480,22 +472,19 @@ def test_who_pays_is_asked_by_tao_qian_and_stated_by_who_insures(tmp_path) -> No
 
 
 def test_juchu_is_filler_like_cuoshi(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kb = write_knowledge(tmp_path)
-    (kb / "articles" / "a.txt").write_text(
+    service = service_with_article(
+        tmp_path,
         "和顺县出台多项举措，全力以赴稳岗扩岗。\n和顺县推进科技创新，培育民营企业梯队。",
-        encoding="utf-8",
     )
-    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     # 举措 says a measure is asked for (as 措施 does), not which: the one about 科技 wins.
     assert service.ask("和顺县科技方面有啥举措").answers[0].id == "src-a#2"
 
 
 def test_a_detail_word_that_begins_inside_a_term_asks_no_detail(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kb = write_knowledge(tmp_path)
-    (kb / "articles" / "a.txt").write_text(
-        "鹿家庄村建成大丰农贸市场，带动村民增收，提供300余个就业岗位。", encoding="utf-8"
+    service = service_with_article(
+        tmp_path,
+        "鹿家庄村建成大丰农贸市场，带动村民增收，提供300余个就业岗位。",
     )
-    service = KnowledgeService(kb, MatchingSettings(cutoff=2.0, passage_cutoff=3.0))
     # 收多少 asks a fee, but here it is the end of 增收 and 多少.
     assert service.ask("大丰农贸市场增收多少").missing_detail is None
     assert service.ask("大丰农贸市场摊位收多少").missing_detail == "费用"
