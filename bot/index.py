@@ -42,6 +42,29 @@ WILDCARD = "\x00"
 QUOTED_PHRASE = re.compile(r"[“「『]([\u4e00-\u9fff]{2,8})[”」』]")
 
 
+@dataclass
+class PinyinTrie:
+    """The folded pinyin keys of the terms, as a trie of node numbers: a question extends its
+    windows' keys one reading at a time, and a node number is cheaper to extend and to keep
+    than the tuple of readings it stands for."""
+
+    # children[node][reading] → the node one reading further; node 0 is the empty key.
+    children: list[dict[str, int]] = field(default_factory=lambda: [{}])
+    terms: dict[int, list[str]] = field(default_factory=dict)  # node → terms read so
+
+    def add(self, key: tuple[str, ...], surface: str) -> None:
+        """Record that ``surface`` reads as ``key``."""
+        node = 0
+        for reading in key:
+            child = self.children[node].get(reading)
+            if child is None:
+                child = len(self.children)
+                self.children[node][reading] = child
+                self.children.append({})
+            node = child
+        self.terms.setdefault(node, []).append(surface)
+
+
 class Said(NamedTuple):
     """What a resident reads of a document: its title and excerpt, normalised, and their
     canonical terms."""
@@ -89,8 +112,7 @@ class MatchIndex:
     vetoes: dict[str, list[int]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     filler: frozenset[str] = frozenset()
-    pinyin_terms: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
-    pinyin_prefixes: set[tuple[str, ...]] = field(default_factory=set)
+    pinyin: PinyinTrie = field(default_factory=PinyinTrie)
     substitution_terms: dict[str, list[str]] = field(default_factory=dict)
     deletion_terms: dict[str, list[str]] = field(default_factory=dict)
     titles: list[str] = field(default_factory=list)  # "" for passages: they share their item's
@@ -292,9 +314,8 @@ def _add_fuzzy_keys(index: MatchIndex, exact_only: set[str]) -> None:
     for surface in index.canonical:
         if len(surface) < 2 or len(surface) > MAX_TERM_CHARS or surface in exact_only:
             continue
-        for key in word_keys(surface):
-            index.pinyin_terms.setdefault(key, []).append(surface)
-            index.pinyin_prefixes.update(key[:n] for n in range(1, len(key) + 1))
+        for key in sorted(word_keys(surface)):
+            index.pinyin.add(key, surface)
         if len(surface) >= 3:
             for i in range(len(surface)):
                 wildcard = surface[:i] + WILDCARD + surface[i + 1 :]

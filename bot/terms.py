@@ -184,7 +184,7 @@ def _fuzzy_hits(
     hits = []
     for first in range(len(spans)):
         start = spans[first][0]
-        partial_keys: set[tuple[str, ...]] = {()}
+        partial_keys: set[int] = {0}  # pinyin trie nodes; 0 is the empty key
         holds_ordinary_word = False
         for last in range(first, len(spans)):
             end = spans[last][1]
@@ -202,7 +202,7 @@ def _fuzzy_hits(
             if end - start < 2 or covered_to[start] >= end or segmenter.is_common_word(window):
                 continue
             for key in partial_keys:
-                for surface in index.pinyin_terms.get(key, ()):
+                for surface in index.pinyin.terms.get(key, ()):
                     if surface == window or not _shares_position(surface, window):
                         continue
                     if is_true_homophone(surface, window):
@@ -218,16 +218,17 @@ def _fuzzy_hits(
     return hits
 
 
-def _extend_keys(index: MatchIndex, keys: set[tuple[str, ...]], chars: str) -> set[tuple[str, ...]]:
-    prefixes = index.pinyin_prefixes
+def _extend_keys(index: MatchIndex, keys: set[int], chars: str) -> set[int]:
+    children = index.pinyin.children
     for char in chars:
         options = readings(char)
         extended = set()
         for key in keys:
+            following = children[key]
             for reading in options:
-                candidate = (*key, reading)
-                if candidate in prefixes:
-                    extended.add(candidate)
+                child = following.get(reading)
+                if child is not None:
+                    extended.add(child)
         keys = extended
         if not keys:
             return keys
