@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import accumulate, islice
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -158,6 +158,9 @@ class MatchResult:
     min_content_coverage: float = 0.0
     spans: list[tuple[int, int]] = field(default_factory=list)  # of the tokens
     detail_spans: list[tuple[int, int]] = field(default_factory=list)  # words asking a detail
+    # The question's specific words (start, end, how specific 0–1): what it is about, without
+    # its framing (想问问), the details it asks (多少钱, 多久) and everyday language (不要, 哪个).
+    specific: list[tuple[int, int, float]] = field(default_factory=list)
 
 
 def match(
@@ -196,21 +199,21 @@ def match(
     candidates = _add_text_evidence(index, topic_hits, candidates, vetoed)
     # A text's word inside a longer term of the question (人员 in 特困人员) is part of that term.
     exact_hits = [h for h in best_hits.values() if h.kind in EXACT_KINDS]
+    inside_exact = {(h.start, h.end) for h in best_hits.values() if _nested(h, exact_hits)}
     for candidate in candidates:
-        _score_terms(candidate, index, exact_hits)
+        _score_terms(candidate, index, inside_exact)
     total_points = _question_points(candidates)
     for candidate in candidates:
         _score_keywords(candidate, index, total_points)
     candidates.sort(key=lambda c: c.score, reverse=True)
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
     question = _Question.of(text, spans, regions, asked, clause_of, settings)
-    content: list[tuple[int, int, float]] | None = None  # needed only for text-only candidates
+    specific = _content_words(index, text, spans, detail_spans, question.framing)
+    coverage = _ContentCoverage(specific)
     for candidate in islice(candidates, RERANK_DEPTH):
         _score_title_and_region(candidate, index, question, settings)
         if candidate.text_only:
-            if content is None:
-                content = _content_words(index, text, spans, detail_spans, question.framing)
-            candidate.content_coverage = _content_coverage(candidate, content)
+            candidate.content_coverage = coverage.of(candidate)
     # Equal scores (two entries sharing their keywords): the title closer to the question wins.
     candidates.sort(key=lambda c: (c.score, c.title_similarity, -c.entry_number), reverse=True)
 
@@ -244,17 +247,8 @@ def match(
         min_content_coverage=settings.min_content_coverage,
         spans=spans,
         detail_spans=detail_spans,
+        specific=specific,
     )
-
-
-def specific_words(
-    index: MatchIndex, result: MatchResult, settings: MatchingSettings
-) -> list[tuple[int, int, float]]:
-    """The specific words of a matched question (start, end, how specific 0–1): what it is
-    about, without its framing (想问问), the details it asks for (多少钱, 多久) and everyday
-    language (不要, 哪个)."""
-    framing = _word_set(tuple(settings.question_words))
-    return _content_words(index, result.normalized, result.spans, result.detail_spans, framing)
 
 
 def _clauses(text: str) -> list[int]:
@@ -433,11 +427,14 @@ def _add_text_evidence(
     return candidates
 
 
-def _score_terms(candidate: Candidate, index: MatchIndex, question_hits: list[Hit]) -> None:
+def _score_terms(
+    candidate: Candidate, index: MatchIndex, inside_exact: set[tuple[int, int]]
+) -> None:
     """Each term's points: what its keyword rule gives, or what the text gives, the stronger.
 
     A term both a rule and the text hold keeps the rule's points: the same word said twice is
-    not twice the evidence.
+    not twice the evidence. ``inside_exact``: where the question's hits stand inside a longer
+    exact term of the question.
     """
     merged: dict[str, TermScore] = {}
     for term in candidate.terms:
@@ -459,8 +456,11 @@ def _score_terms(candidate: Candidate, index: MatchIndex, question_hits: list[Hi
             merged[term.canonical] = term
     hits = [term.hit for term in merged.values()]
     for term in merged.values():
-        others = question_hits if term.via == "text" else hits
-        if _nested(term.hit, others):
+        if (
+            (term.hit.start, term.hit.end) in inside_exact
+            if term.via == "text"
+            else _nested(term.hit, hits)
+        ):
             term.points *= NESTED_FACTOR
     candidate.terms = sorted(merged.values(), key=lambda t: t.canonical)
 
@@ -493,7 +493,7 @@ def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float
     candidate.keyword_points = sum(term.points for term in candidate.terms)
     by_term = {term.canonical: term for term in candidate.terms}
     fired = set(candidate.fired_rules)
-    for rule in index.rules[candidate.entry_number]:
+    for rule in index.rules[candidate.entry_number] if fired else ():
         if len(rule.required_set) > 1 and rule.text in fired:
             candidate.rule_bonus += AND_RULE_BONUS * min(by_term[w].points for w in rule.required)
     if total_points > 0:
@@ -550,6 +550,10 @@ class _Question:
     clause_of: list[int]
     framing: frozenset[str]
     amount: re.Pattern[str]
+    # pairs[i]: the words i and i+1 as typed, None where a space parts them (or i is last).
+    pairs: list[str | None]
+    # says_before[i]: how many of the first i words say something (see _says_something).
+    says_before: list[int]
 
     @classmethod
     def of(
@@ -562,6 +566,12 @@ class _Question:
         settings: MatchingSettings,
     ) -> _Question:
         """The view of the normalised question ``text``."""
+        framing = _word_set(tuple(settings.question_words))
+        pairs: list[str | None] = [
+            None if " " in text[start:end] else text[start:end]
+            for start, end in zip((s for s, _ in spans), (e for _, e in spans[1:]), strict=False)
+        ]
+        says = (_says_something(text[s:e], framing) for s, e in spans)
         return cls(
             text=text,
             spans=spans,
@@ -570,8 +580,10 @@ class _Question:
             regions=regions,
             asked=asked,
             clause_of=clause_of,
-            framing=_word_set(tuple(settings.question_words)),
+            framing=framing,
             amount=TOTAL_AMOUNT if any(word in text for word in TOTAL_WORDS) else AMOUNT,
+            pairs=[*pairs, None],
+            says_before=list(accumulate(says, initial=0)),
         )
 
 
@@ -589,7 +601,7 @@ def _score_title_and_region(
     # Only what the resident reads counts: the keywords say how residents ask, not what is known.
     document = index.documents[candidate.entry_number]
     said = document.title + "\n" + document.excerpt
-    candidate.phrase = _longest_said_run(question.text, question.spans, said, question.framing)
+    candidate.phrase = _longest_said_run(question, said)
     pieces = question.pieces
     if MIN_PHRASE_CHARS <= len(compact) <= MAX_PHRASE_CHARS and all(p in said for p in pieces):
         # A short search typed as the text says it (五张牌, 一县一业, 榆次 农文旅); its pieces
@@ -656,25 +668,25 @@ def _content_words(
     return words
 
 
-def _longest_said_run(
-    text: str, spans: list[tuple[int, int]], said: str, framing: frozenset[str]
-) -> tuple[int, int] | None:
+def _longest_said_run(question: _Question, said: str) -> tuple[int, int] | None:
     """The longest run of two or more whole words of the question that ``said`` holds word
     for word, not made of framing and function words only (是什么, 怎么办理)."""
+    text, spans, pairs = question.text, question.spans, question.pairs
+    says_before = question.says_before
     best: tuple[int, int] | None = None
-    for first in range(len(spans) - 1):
-        start = spans[first][0]
-        for last in range(first + 1, len(spans)):
-            end = spans[last][1]
-            if " " in text[start:end] or text[start:end] not in said:
-                break  # a longer run holds this one: it is not said either
-            longest = best is None or end - start > best[1] - best[0]
-            if (
-                longest
-                and end - start >= MIN_RUN_CHARS
-                and any(_says_something(text[s:e], framing) for s, e in spans[first : last + 1])
-            ):
-                best = (start, end)
+    longest = MIN_RUN_CHARS - 1
+    for first, pair in enumerate(pairs):
+        if pair is None or pair not in said:
+            continue
+        # Every shorter run from ``first`` is inside the longest one: only that one counts.
+        last = first + 1
+        while last + 1 < len(spans) and pairs[last] is not None:
+            if text[spans[first][0] : spans[last + 1][1]] not in said:
+                break
+            last += 1
+        start, end = spans[first][0], spans[last][1]
+        if end - start > longest and says_before[last + 1] > says_before[first]:
+            best, longest = (start, end), end - start
     return best
 
 
@@ -682,20 +694,40 @@ def _says_something(word: str, framing: frozenset[str]) -> bool:
     return word not in framing and not is_function_word(word)
 
 
-def _content_coverage(candidate: Candidate, content: list[tuple[int, int, float]]) -> float:
-    total = sum(weight for _, _, weight in content)
-    if total <= 0:
-        return 1.0
-    spans = [(t.hit.start, t.hit.end) for t in candidate.terms if t.points > 0]
-    if candidate.phrase is not None:
-        spans.append(candidate.phrase)  # every word of a run the text says is explained
-    # A word is explained by a term covering more than half of it (人员 does not explain 特困人员).
-    explained = sum(
-        weight
-        for start, end, weight in content
-        if any(2 * (min(e, end) - max(s, start)) > end - start for s, e in spans)
-    )
-    return explained / total
+class _ContentCoverage:
+    """How much of the question's specific words a candidate's terms explain. Candidates share
+    most of their hits: what one hit explains is worked out once per question."""
+
+    def __init__(self, content: list[tuple[int, int, float]]) -> None:
+        self._content = content
+        self._total = sum(weight for _, _, weight in content)
+        self._explained: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    def of(self, candidate: Candidate) -> float:
+        """The share (0–1) of the question's specific weight that ``candidate`` explains."""
+        if self._total <= 0:
+            return 1.0
+        spans = [(t.hit.start, t.hit.end) for t in candidate.terms if t.points > 0]
+        if candidate.phrase is not None:
+            spans.append(candidate.phrase)  # every word of a run the text says is explained
+        explained: set[int] = set()
+        for span in spans:
+            explained.update(self._explained_by(span))
+        return sum(self._content[i][2] for i in sorted(explained)) / self._total
+
+    def _explained_by(self, span: tuple[int, int]) -> tuple[int, ...]:
+        # A word is explained by a term covering more than half of it (人员 does not explain
+        # 特困人员).
+        found = self._explained.get(span)
+        if found is None:
+            s, e = span
+            found = tuple(
+                i
+                for i, (start, end, _) in enumerate(self._content)
+                if 2 * (min(e, end) - max(s, start)) > end - start
+            )
+            self._explained[span] = found
+        return found
 
 
 def _region_factor(

@@ -23,7 +23,7 @@ from bot.config import Config, MatchingSettings
 from bot.index import Document, MatchIndex, build_index
 from bot.loader import DEFAULT_MAX_FILE_BYTES, Knowledge, load_knowledge
 from bot.longtext import question_part
-from bot.matcher import Candidate, MatchResult, match, specific_words
+from bot.matcher import Candidate, MatchResult, match
 from bot.models import EntryRecord
 from bot.terms import EXACT_KINDS
 
@@ -259,7 +259,7 @@ class KnowledgeService:
             and (not c.text_only or c.content_coverage >= minimum)
         ]
         answers = [self._item(index, candidate) for candidate in chosen]
-        covers, not_covered = coverage_of(index, result, chosen[0].entry_number, self.settings)
+        covers, not_covered = coverage_of(index, result, chosen[0].entry_number)
         # What a further answer says is covered by the answers together (更多相关).
         further = [index.said(c.entry_number).text for c in chosen[1:]]
         not_covered = [w for w in not_covered if not any(_mostly_in(w, t) for t in further)]
@@ -303,13 +303,11 @@ class KnowledgeService:
         """The nearest documents that share at least one specific term with the question (see
         ``specific_terms``)."""
         numbers = nearest_documents(index, result, self.settings.max_suggestions)
-        terms = specific_terms(index, result, self.settings)
+        terms = specific_terms(index, result)
         return [n for n in numbers if shared_terms(index, n, terms)]
 
 
-def coverage_of(
-    index: MatchIndex, result: MatchResult, number: int, settings: MatchingSettings
-) -> tuple[list[str], list[str]]:
+def coverage_of(index: MatchIndex, result: MatchResult, number: int) -> tuple[list[str], list[str]]:
     """The question's specific terms (as typed; see ``specific_terms``) that document
     ``number`` says in its title or excerpt, and the topics it asks about that it does not.
 
@@ -322,7 +320,7 @@ def coverage_of(
     """
     text, said_terms = index.said(number)
     own_rules = {word for rule in index.rules[number] for word in rule.required}
-    wanted = specific_terms(index, result, settings)
+    wanted = specific_terms(index, result)
     covers: list[str] = []
     not_covered: list[str] = []
     # Longest first: 老旧小区 stands for itself and for 小区 inside it.
@@ -413,15 +411,15 @@ def nearest_documents(index: MatchIndex, result: MatchResult, limit: int) -> lis
     return numbers
 
 
-def specific_terms(index: MatchIndex, result: MatchResult, settings: MatchingSettings) -> set[str]:
+def specific_terms(index: MatchIndex, result: MatchResult) -> set[str]:
     """The question's terms that can make a suggestion near.
 
-    A term counts when it stands for a specific word of the question (``specific_words``: not
+    A term counts when it stands for a specific word of the question (``MatchResult.specific``: not
     its framing, a detail it asks for or everyday language), is not part of a longer word the
     knowledge does not know (社保 in 社保卡), and is not generic in the knowledge
     (``MatchIndex.generic``: 补贴, 免费, a region name …).
     """
-    words = specific_words(index, result, settings)
+    words = result.specific
     return {
         hit.canonical
         for hit in result.hits

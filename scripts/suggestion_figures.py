@@ -80,7 +80,7 @@ def measure(
         result: MatchResult = service.explain(question)
         offered = [index.entry_numbers[i] for i in answer.suggestion_ids]
         before = by_title(index, nearest_documents(index, result, limit))
-        terms = specific_terms(index, result, service.settings)
+        terms = specific_terms(index, result)
         if not phrases:
             figures.out_of_scope += 1
             figures.offered += len(offered)
