@@ -35,6 +35,7 @@ GENERIC_DOCUMENT_SHARE = 0.05
 GENERIC_MIN_DOCUMENTS = 10
 MAX_TERM_CHARS = 12
 SAID_KEPT = 10_000  # documents whose said text and terms are kept (a few MB)
+WINDOWS_KEPT = 100_000  # question windows whose readings and typo terms are kept (~20 MB)
 # Typo keys mark the wrong character with a character no normalised text contains.
 WILDCARD = "\x00"
 # A short phrase the sources put in quotation marks (“基本盘”, “五治提升”) is a term of their
@@ -124,6 +125,11 @@ class MatchIndex:
     generic: frozenset[str] = frozenset()
     # What a resident reads of a document (see said), kept once found.
     said_of: dict[int, Said] = field(default_factory=dict)
+    # What a window of a question reads as (its pinyin trie nodes) and which terms it is one
+    # typo away from, kept once found (see terms.py): questions share most of their words, as
+    # tokenizers keep a word's pieces once split.
+    window_keys: dict[str, frozenset[int]] = field(default_factory=dict)
+    window_typos: dict[tuple[str, bool], frozenset[str]] = field(default_factory=dict)
 
     def said(self, number: int) -> Said:
         """What a resident reads of document ``number``: its title and excerpt, normalised, and

@@ -199,7 +199,7 @@ def match(
     candidates = _add_text_evidence(index, topic_hits, candidates, vetoed)
     # A text's word inside a longer term of the question (人员 in 特困人员) is part of that term.
     exact_hits = [h for h in best_hits.values() if h.kind in EXACT_KINDS]
-    inside_exact = {(h.start, h.end) for h in best_hits.values() if _nested(h, exact_hits)}
+    inside_exact = _inside_longer(best_hits.values(), exact_hits, len(text))
     for candidate in candidates:
         _score_terms(candidate, index, inside_exact)
     total_points = _question_points(candidates)
@@ -487,6 +487,20 @@ def _nested(hit: Hit, others: list[Hit]) -> bool:
         and (other.end - other.start) > (hit.end - hit.start)
         for other in others
     )
+
+
+def _inside_longer(hits: Iterable[Hit], longer: list[Hit], length: int) -> set[tuple[int, int]]:
+    """Where ``hits`` stand inside a longer one of ``longer`` (食堂 inside 幸福食堂); the same
+    as ``_nested`` for each, in one pass over a question of ``length`` characters."""
+    end_at = [0] * (length + 1)  # the furthest end of a longer hit starting here
+    for hit in longer:
+        end_at[hit.start] = max(end_at[hit.start], hit.end)
+    end_before = list(accumulate(end_at, max, initial=0))  # ... starting before here
+    return {
+        (hit.start, hit.end)
+        for hit in hits
+        if end_before[hit.start] >= hit.end or end_at[hit.start] > hit.end
+    }
 
 
 def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float) -> None:

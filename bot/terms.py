@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate, islice, product
 from math import prod
-from typing import Literal
+from typing import Any, Literal
 
-from bot.index import WILDCARD, MatchIndex
+from bot.index import WILDCARD, WINDOWS_KEPT, MatchIndex
 from bot.pinyin import is_true_homophone, plain_readings, readings
 
 # How a term was found: as the knowledge writes it, as one of its synonyms, by its sound
@@ -32,6 +32,7 @@ INSIDE_WORD_FACTOR = 0.5
 # Typos and homophones are looked for in windows of at most this many characters.
 MAX_FUZZY_CHARS = 5
 MAX_READING_COMBINATIONS = 16
+EMPTY_KEY = frozenset({0})  # the pinyin trie's root: what no character reads as yet
 # The shortest region name looked up character by character (襄垣县); shorter ones are found as
 # whole words of the segmentation.
 MIN_SCANNED_REGION_CHARS = 3
@@ -184,7 +185,7 @@ def _fuzzy_hits(
     hits = []
     for first in range(len(spans)):
         start = spans[first][0]
-        partial_keys: set[int] = {0}  # pinyin trie nodes; 0 is the empty key
+        partial_keys = EMPTY_KEY
         holds_ordinary_word = False
         for last in range(first, len(spans)):
             end = spans[last][1]
@@ -196,7 +197,7 @@ def _fuzzy_hits(
             holds_ordinary_word = holds_ordinary_word or ordinary[last]
             foreign = foreign_before[end] - foreign_before[start]
             if partial_keys:
-                partial_keys = _extend_keys(index, partial_keys, text[spans[last][0] : end])
+                partial_keys = _window_keys(index, window, partial_keys, text[spans[last][0] : end])
             if foreign > 1 and not partial_keys:
                 break  # no longer window can be one character away from a term, nor sound like one
             if end - start < 2 or covered_to[start] >= end or segmenter.is_common_word(window):
@@ -213,13 +214,41 @@ def _fuzzy_hits(
             if foreign <= 1:  # a term with one character wrong or missing shares all the others
                 hits.extend(
                     _hit(index, surface, window, start, end, "typo")
-                    for surface in _typo_surfaces(index, window, not holds_ordinary_word)
+                    for surface in _window_typos(index, window, not holds_ordinary_word)
                 )
     return hits
 
 
-def _extend_keys(index: MatchIndex, keys: set[int], chars: str) -> set[int]:
+def _window_keys(
+    index: MatchIndex, window: str, keys: frozenset[int], chars: str
+) -> frozenset[int]:
+    """The pinyin trie nodes ``window`` reads as, given ``keys``, those of the window without
+    its last ``chars`` (what a window reads as depends on its characters only)."""
+    known = index.window_keys.get(window)
+    if known is None:
+        known = frozenset(_extend_keys(index, keys, chars))
+        _keep(index.window_keys, window, known)
+    return known
+
+
+def _window_typos(index: MatchIndex, window: str, substitutions: bool) -> frozenset[str]:
+    """``_typo_surfaces``, kept once found."""
+    known = index.window_typos.get((window, substitutions))
+    if known is None:
+        known = frozenset(_typo_surfaces(index, window, substitutions))
+        _keep(index.window_typos, (window, substitutions), known)
+    return known
+
+
+def _keep(table: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(table) >= WINDOWS_KEPT:
+        table.clear()  # bounded: a long run meets ever new windows
+    table[key] = value
+
+
+def _extend_keys(index: MatchIndex, start: frozenset[int], chars: str) -> set[int]:
     children = index.pinyin.children
+    keys = set(start)
     for char in chars:
         options = readings(char)
         extended = set()

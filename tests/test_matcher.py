@@ -503,3 +503,23 @@ def test_what_a_document_says_is_kept_within_a_bound(
     for other in range(3):
         index.said(other)
     assert len(index.said_of) <= 2
+
+
+def test_inside_longer_agrees_with_nested_on_every_span() -> None:
+    # The one-pass check must say what the pairwise one says, for every layout of hits.
+    import random
+
+    from bot.matcher import _inside_longer, _nested
+    from bot.terms import Hit
+
+    rng = random.Random(3)
+    for _ in range(300):
+        length = rng.randint(2, 12)
+        hits = []
+        for _ in range(rng.randint(1, 6)):
+            start = rng.randrange(length)
+            end = rng.randint(start + 1, length)
+            hits.append(Hit("x", "x", "x", start, end, "exact"))
+        longer = [h for h in hits if rng.random() < 0.6]
+        expected = {(h.start, h.end) for h in hits if _nested(h, longer)}
+        assert _inside_longer(hits, longer, length) == expected
