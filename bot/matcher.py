@@ -88,7 +88,7 @@ Evidence = Literal["rule", "text"]
 RegionSource = Literal["question", "preference", ""]
 
 
-@dataclass
+@dataclass(slots=True)
 class TermScore:
     """One matched term's part in a candidate's score."""
 
@@ -100,7 +100,7 @@ class TermScore:
     text_tf: float = 0.0  # BM25F-normalised frequency in the candidate's fields
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """An entry that shares at least one term with the question, and why it scored."""
 
@@ -138,7 +138,7 @@ class Candidate:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class MatchResult:
     """Everything the matcher found for one question, best candidate first."""
 
@@ -407,7 +407,7 @@ def _add_text_evidence(
             # BM25's saturation, inlined: this loop runs for every posting.
             bound[number] = bound.get(number, 0.0) + weight * tf * (K1 + 1) / (K1 + tf)
         scanned += len(numbers)
-    found = [t for t in hits if t in postings]
+    found = sorted(t for t in hits if t in postings)  # a candidate's terms go in this order
     taken = {c.entry_number for c in candidates} | vetoed
     chosen: list[int] = []
     for number in heapq.nlargest(MAX_TEXT_CANDIDATES, bound, key=bound.__getitem__):
@@ -417,14 +417,25 @@ def _add_text_evidence(
             if document not in taken:
                 chosen.append(document)
     candidates += [Candidate(n, [], [], passage=index.is_passage(n)) for n in chosen]
+    # What a term's points are made of besides the text's frequency, the same for every text.
+    weights = {t: index.text_weight(t) for t in found}
+    before = {t: TEXT_FACTOR * _region_text_factor(index, t) * weights[t] for t in found}
+    after = {t: (hits[t].quality, _length_factor(hits[t])) for t in found}
     for candidate in candidates:
         table = frequencies[text_of[candidate.entry_number]]
-        candidate.terms += [
-            TermScore(t, hits[t], index.text_weight(t), 0.0, "text", table[t])
-            for t in found
-            if t in table
-        ]
+        for t in found:
+            held = table.get(t)
+            if held is not None:
+                quality, length = after[t]
+                # BM25's saturation (1.0 for one plain occurrence), inlined as in the bound.
+                points = before[t] * (held * (K1 + 1) / (K1 + held)) * quality * length
+                candidate.terms.append(TermScore(t, hits[t], weights[t], points, "text", held))
     return candidates
+
+
+def _region_text_factor(index: MatchIndex, canonical: str) -> float:
+    # A region name the text says is already counted by the region factor.
+    return REGION_TEXT_FACTOR if canonical in index.region_names else 1.0
 
 
 def _score_terms(
@@ -436,21 +447,15 @@ def _score_terms(
     not twice the evidence. ``inside_exact``: where the question's hits stand inside a longer
     exact term of the question.
     """
+    if candidate.text_only:  # one term per canonical, in order, its points from the text
+        for term in candidate.terms:
+            if (term.hit.start, term.hit.end) in inside_exact:
+                term.points *= NESTED_FACTOR
+        return
     merged: dict[str, TermScore] = {}
     for term in candidate.terms:
         if term.via == "rule":
             term.points = term.weight * term.hit.quality * _length_factor(term.hit)
-        else:
-            # A region name the text says is already counted by the region factor.
-            region = REGION_TEXT_FACTOR if term.canonical in index.region_names else 1.0
-            term.points = (
-                TEXT_FACTOR
-                * region
-                * term.weight
-                * index.text.saturated(term.text_tf)
-                * term.hit.quality
-                * _length_factor(term.hit)
-            )
         current = merged.get(term.canonical)
         if current is None or term.points > current.points:
             merged[term.canonical] = term

@@ -45,10 +45,6 @@ class TextIndex:
     frequencies: list[dict[str, float]] = field(default_factory=list)  # texts → term → tf
     documents_of: list[array[int]] = field(default_factory=list)  # text → its documents
 
-    def saturated(self, tf: float) -> float:
-        """BM25's saturation of a normalised term frequency: 1.0 for one plain occurrence."""
-        return tf * (K1 + 1) / (K1 + tf)
-
 
 def build_text_index(
     fields_of: Sequence[dict[str, str]],
