@@ -4,14 +4,17 @@ Every keyword, synonym, title word and region name goes into a user dictionary s
 as 幸福食堂, 适老化改造 and 医共体 stay whole.
 
 The one adapter over jieba: the only module that touches its internals (a Tokenizer's ``FREQ``,
-``total`` and ``initialized``, set by hand to share one dictionary); tests/test_adapters.py
-checks those assumptions and pyproject.toml pins jieba below its next minor release.
+``total`` and ``initialized``, set by hand to share one dictionary, and its patterns
+``re_han_default`` and ``re_eng``, with which ``Segmenter.spans`` walks jieba's own path through
+a question without its generators); tests/test_adapters.py checks those assumptions, and that
+the cut is jieba's token for token, and pyproject.toml pins jieba below its next minor release.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import math
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -33,6 +36,9 @@ FUNCTION_WORD_FREQ = 20000
 # a step of 20,000 held the interpreter for ~30 ms during a reload, one of 5,000 for ~8 ms.
 COPY_STEP = 5_000
 
+# jieba's own patterns: runs of word characters, and the letters and digits it joins.
+_HAN = jieba.re_han_default
+_LETTER_OR_DIGIT = jieba.re_eng
 jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG/INFO
 _base: jieba.Tokenizer | None = None
 _base_lock = threading.Lock()
@@ -116,15 +122,67 @@ class Segmenter:
             if word:
                 tokenizer.add_word(word, freq=max(USER_WORD_FREQ, base.FREQ.get(word, 0)))
         self._tokenizer = tokenizer
+        self._log_total = math.log(tokenizer.total)
         self._general = base.FREQ  # jieba's own dictionary, without our words
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of every non-space token of ``text``, in order."""
-        return [
-            (start, end)
-            for word, start, end in self._tokenizer.tokenize(text, HMM=False)
-            if not word.isspace()
-        ]
+        """(start, end) of every non-space token of ``text``, in order: the tokens of
+        ``jieba.Tokenizer.tokenize(text, HMM=False)``, found without its three layers of
+        generators."""
+        found: list[tuple[int, int]] = []
+        start = 0
+        for block in _HAN.split(text):
+            if _HAN.match(block):
+                self._cut_block(block, start, found)
+            else:
+                # Outside runs of word characters jieba makes every character but a space a token.
+                found.extend(
+                    (position, position + 1)
+                    for position, char in enumerate(block, start)
+                    if not char.isspace()
+                )
+            start += len(block)
+        return found
+
+    def _cut_block(self, block: str, start: int, found: list[tuple[int, int]]) -> None:
+        """jieba's most probable path through one run of word characters (its get_DAG, calc and
+        __cut_DAG_NO_HMM in one pass, with the same arithmetic and tie-breaking)."""
+        freq = self._tokenizer.FREQ
+        log_total = self._log_total
+        length = len(block)
+        score = [0.0] * (length + 1)
+        end_of = list(range(1, length + 2))  # the end of the best word starting here
+        for first in range(length - 1, -1, -1):
+            best: float | None = None
+            last = first
+            fragment = block[first]
+            while last < length and fragment in freq:
+                count = freq[fragment]
+                if count:  # 0 marks a prefix of a longer word, not a word
+                    candidate = math.log(count) - log_total + score[last + 1]
+                    if best is None or candidate >= best:  # a tie goes to the longer word
+                        best, end_of[first] = candidate, last + 1
+                last += 1
+                fragment = block[first : last + 1]
+            if best is None:
+                best = math.log(freq.get(block[first]) or 1) - log_total + score[first + 1]
+            score[first] = best
+        # Single letters and digits in a row are one token (5g, a3).
+        letters_from: int | None = None
+        position = 0
+        while position < length:
+            end = end_of[position]
+            if end - position == 1 and _LETTER_OR_DIGIT.match(block[position]):
+                if letters_from is None:
+                    letters_from = position
+            else:
+                if letters_from is not None:
+                    found.append((start + letters_from, start + position))
+                    letters_from = None
+                found.append((start + position, start + end))
+            position = end
+        if letters_from is not None:
+            found.append((start + letters_from, start + length))
 
     def is_common_word(self, word: str) -> bool:
         """True for a frequent word of the general dictionary (not a keyword of ours)."""

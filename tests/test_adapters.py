@@ -41,3 +41,30 @@ def test_pypinyin_ships_its_character_table_as_a_module_file() -> None:
     assert "yang" in pinyin.plain_readings("养") and {"chang", "zhang"} <= pinyin.plain_readings(
         "长"
     )
+
+
+def _jieba_spans(segmenter: segment.Segmenter, text: str) -> list[tuple[int, int]]:
+    return [
+        (start, end)
+        for word, start, end in segmenter._tokenizer.tokenize(text, HMM=False)
+        if not word.isspace()
+    ]
+
+
+def test_our_segmentation_is_jiebas_token_for_token() -> None:
+    # Segmenter.spans does jieba's get_DAG, calc and cut in one pass: on the articles, every
+    # question set and random mixes of words, letters, digits, marks and spaces, it must cut
+    # exactly where jieba's tokenize does.
+    import random
+
+    root = Path(__file__).parent.parent
+    texts = [p.read_text(encoding="utf-8") for p in (root / "knowledge" / "articles").glob("*")]
+    texts += [p.read_text(encoding="utf-8") for p in (root / "tests" / "data").glob("*")]
+    segmenter = segment.Segmenter(["幸福食堂", "适老化改造", "5g基站", "a级"])
+    lines = [line for text in texts for line in text.splitlines() if line.strip()]
+    assert len(lines) > 500
+    rng = random.Random(5)
+    alphabet = "养老服务幸福食堂适老化改造基站长治县乡里5gGa3级 ，。！\t\r\n-_.%#&+？ab1２"
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(2000)]
+    for line in lines:
+        assert segmenter.spans(line) == _jieba_spans(segmenter, line), line
