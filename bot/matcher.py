@@ -396,14 +396,13 @@ def _add_text_evidence(
     bound: dict[int, float] = {}  # text number → what its words could give
     scanned = 0
     for term in terms:
-        numbers = postings[term]
+        numbers, tfs = postings[term], text.posting_tfs[term]
         if scanned and scanned + len(numbers) > TEXT_POSTINGS_BUDGET:
             break  # this and every later term is common: it says little about any text
         if len(numbers) > TEXT_POSTINGS_BUDGET:
-            numbers = numbers[:TEXT_POSTINGS_BUDGET]
+            numbers, tfs = numbers[:TEXT_POSTINGS_BUDGET], tfs[:TEXT_POSTINGS_BUDGET]
         weight = index.text_weight(term) * hits[term].quality
-        for number in numbers:
-            tf = frequencies[number][term]
+        for number, tf in zip(numbers, tfs, strict=True):
             # BM25's saturation, inlined: this loop runs for every posting.
             bound[number] = bound.get(number, 0.0) + weight * tf * (K1 + 1) / (K1 + tf)
         scanned += len(numbers)

@@ -38,6 +38,9 @@ class TextIndex:
     """
 
     postings: dict[str, array[int]] = field(default_factory=dict)  # term → text numbers
+    # term → its frequency in each text of its postings, in the same order (the frequencies'
+    # values again, read per posting without a lookup per text).
+    posting_tfs: dict[str, array[float]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     # Surface words of the texts, for finding them in questions.
     vocabulary: set[str] = field(default_factory=set)
@@ -93,13 +96,16 @@ def build_text_index(
     for number, text_number in enumerate(index.text_of):
         index.documents_of[text_number].append(number)
     postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
+    posting_tfs: dict[str, array[float]] = defaultdict(lambda: array("d"))
     documents: dict[str, int] = defaultdict(int)
     for text_number, tf in enumerate(index.frequencies):
-        for term in tf:
+        for term, frequency in tf.items():
             postings[term].append(text_number)
+            posting_tfs[term].append(frequency)
             documents[term] += uses[text_number]
     total = max(1, len(fields_of))
     index.postings = dict(postings)
+    index.posting_tfs = dict(posting_tfs)
     index.idf = {term: math.log(1 + total / count) for term, count in documents.items()}
     return index
 
