@@ -212,10 +212,11 @@ def _fuzzy_hits(
                         # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
                         hits.append(_hit(index, surface, window, start, end, "near-homophone"))
             if foreign <= 1:  # a term with one character wrong or missing shares all the others
-                hits.extend(
-                    _hit(index, surface, window, start, end, "typo")
-                    for surface in _window_typos(index, window, not holds_ordinary_word)
-                )
+                typos = _window_typos(index, window, not holds_ordinary_word)
+                if typos:
+                    hits.extend(
+                        _hit(index, surface, window, start, end, "typo") for surface in typos
+                    )
     return hits
 
 
