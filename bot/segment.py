@@ -94,7 +94,8 @@ def general_tags(text: str) -> list[tuple[str, str]]:
 
 def is_function_word(word: str) -> bool:
     """True for the most frequent words of the general dictionary (没有, 可以, 什么 …)."""
-    return general_frequency(word) >= FUNCTION_WORD_FREQ
+    base = _base if _base is not None else _base_tokenizer()  # asked for every word of a question
+    return bool(base.FREQ.get(word, 0) >= FUNCTION_WORD_FREQ)
 
 
 def _copied_in_steps(table: dict[str, int]) -> dict[str, int]:
