@@ -610,7 +610,8 @@ def _score_title_and_region(
 ) -> None:
     title = index.titles[candidate.entry_number]
     compact = question.compact
-    similarity = fuzz.partial_ratio(title, compact) if question.text else 0.0
+    # A passage has no title of its own (""): nothing to compare.
+    similarity = fuzz.partial_ratio(title, compact) if title and question.text else 0.0
     candidate.title_similarity = similarity
     bonus = max(0.0, similarity - TITLE_FLOOR) / (100 - TITLE_FLOOR) * TITLE_WEIGHT
     candidate.region_factor = _region_factor(
@@ -631,11 +632,28 @@ def _score_title_and_region(
         # Only for what its text found: where a rule fired, the clerk's words already weigh it.
         start, end = candidate.phrase
         bonus += min(PHRASE_BONUS, PHRASE_RUN_POINTS * (end - start - MIN_RUN_CHARS + 1))
-    # A detail is asked of this candidate when it stands in a part of the question its words are
-    # in ("消费券还发不发 另外夜市几点收摊" asks no opening hours of the vouchers).
+    candidate.unmet_details, candidate.answers_another_part = _unmet_details(
+        candidate, question, said, settings
+    )
+    detail_factor = settings.unmet_detail_factor if candidate.unmet_details else 1.0
+    candidate.score = (candidate.score + bonus) * candidate.region_factor
+    candidate.score_before_details = candidate.score
+    candidate.score *= detail_factor
+
+
+def _unmet_details(
+    candidate: Candidate, question: _Question, said: str, settings: MatchingSettings
+) -> tuple[list[str], bool]:
+    """The details asked of ``candidate`` that ``said`` does not state, and whether it answers
+    a part of the question that asks none of them.
+
+    A detail is asked of this candidate when it stands in a part of the question its words are
+    in ("消费券还发不发 另外夜市几点收摊" asks no opening hours of the vouchers)."""
     asked, clause_of, amount = question.asked, question.clause_of, question.amount
+    if not asked:  # most questions ask no detail
+        return [], any(t.points > 0 for t in candidate.terms)
     own_clauses = {clause_of[t.hit.start] for t in candidate.terms if t.points > 0}
-    candidate.unmet_details = [
+    unmet = [
         label
         for label, spans_of_label in asked.items()
         if any(clause_of[start] in own_clauses for start, _ in spans_of_label)
@@ -645,14 +663,8 @@ def _score_title_and_region(
         )
         and not (label in settings.amount_details and amount.search(said))
     ]
-    unmet_clauses = {
-        clause_of[start] for label in candidate.unmet_details for start, _ in asked[label]
-    }
-    candidate.answers_another_part = bool(own_clauses - unmet_clauses)
-    detail_factor = settings.unmet_detail_factor if candidate.unmet_details else 1.0
-    candidate.score = (candidate.score + bonus) * candidate.region_factor
-    candidate.score_before_details = candidate.score
-    candidate.score *= detail_factor
+    unmet_clauses = {clause_of[start] for label in unmet for start, _ in asked[label]}
+    return unmet, bool(own_clauses - unmet_clauses)
 
 
 def _content_words(
