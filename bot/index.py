@@ -125,11 +125,12 @@ class MatchIndex:
     generic: frozenset[str] = frozenset()
     # What a resident reads of a document (see said), kept once found.
     said_of: dict[int, Said] = field(default_factory=dict)
-    # What a window of a question reads as (its pinyin trie nodes) and which terms it is one
-    # typo away from, kept once found (see terms.py): questions share most of their words, as
-    # tokenizers keep a word's pieces once split.
+    # What a window of a question reads as (its pinyin trie nodes), which terms it is one typo
+    # away from and which regions it sounds like, kept once found (see terms.py): questions
+    # share most of their words, as tokenizers keep a word's pieces once split.
     window_keys: dict[str, frozenset[int]] = field(default_factory=dict)
     window_typos: dict[tuple[str, bool], frozenset[str]] = field(default_factory=dict)
+    window_regions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # homophones
 
     def said(self, number: int) -> Said:
         """What a resident reads of document ``number``: its title and excerpt, normalised, and

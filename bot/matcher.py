@@ -160,7 +160,7 @@ class MatchResult:
     detail_spans: list[tuple[int, int]] = field(default_factory=list)  # words asking a detail
     # The question's specific words (start, end, how specific 0–1): what it is about, without
     # its framing (想问问), the details it asks (多少钱, 多久) and everyday language (不要, 哪个).
-    specific: list[tuple[int, int, float]] = field(default_factory=list)
+    specific: SpecificWords = field(default_factory=lambda: SpecificWords([], 0))
 
 
 def match(
@@ -208,12 +208,13 @@ def match(
     candidates.sort(key=lambda c: c.score, reverse=True)
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
     question = _Question.of(text, spans, regions, asked, clause_of, settings)
-    specific = _content_words(index, text, spans, detail_spans, question.framing)
-    coverage = _ContentCoverage(specific)
+    specific = SpecificWords(
+        _content_words(index, text, spans, detail_spans, question.framing), len(text)
+    )
     for candidate in islice(candidates, RERANK_DEPTH):
         _score_title_and_region(candidate, index, question, settings)
         if candidate.text_only:
-            candidate.content_coverage = coverage.of(candidate)
+            candidate.content_coverage = specific.coverage(candidate)
     # Equal scores (two entries sharing their keywords): the title closer to the question wins.
     candidates.sort(key=lambda c: (c.score, c.title_similarity, -c.entry_number), reverse=True)
 
@@ -724,16 +725,38 @@ def _says_something(word: str, framing: frozenset[str]) -> bool:
     return word not in framing and not is_function_word(word)
 
 
-class _ContentCoverage:
-    """How much of the question's specific words a candidate's terms explain. Candidates share
-    most of their hits: what one hit explains is worked out once per question."""
+class SpecificWords:
+    """The question's specific words (start, end, how specific 0–1), and which of them a span
+    of the question explains: a word is explained by a span covering more than half of it
+    (人员 does not explain 特困人员). Candidates share most of their hits: what one span
+    explains is worked out once per question."""
 
-    def __init__(self, content: list[tuple[int, int, float]]) -> None:
-        self._content = content
-        self._total = sum(weight for _, _, weight in content)
+    def __init__(self, words: list[tuple[int, int, float]], length: int) -> None:
+        self.words = words
+        self._total = sum(weight for _, _, weight in words)
+        # The words are tokens of the question, apart: which one stands at each character.
+        self._word_at = [-1] * length
+        for number, (start, end, _) in enumerate(words):
+            self._word_at[start:end] = [number] * (end - start)
         self._explained: dict[tuple[int, int], tuple[int, ...]] = {}
 
-    def of(self, candidate: Candidate) -> float:
+    def explained_by(self, span: tuple[int, int]) -> tuple[int, ...]:
+        """The numbers of the words ``span`` explains, in order."""
+        found = self._explained.get(span)
+        if found is None:
+            s, e = span
+            numbers: list[int] = []
+            examined = -1
+            for number in self._word_at[s:e]:
+                if number >= 0 and number != examined:
+                    examined = number
+                    start, end, _ = self.words[number]
+                    if 2 * (min(e, end) - max(s, start)) > end - start:
+                        numbers.append(number)
+            found = self._explained[span] = tuple(numbers)
+        return found
+
+    def coverage(self, candidate: Candidate) -> float:
         """The share (0–1) of the question's specific weight that ``candidate`` explains."""
         if self._total <= 0:
             return 1.0
@@ -742,22 +765,8 @@ class _ContentCoverage:
             spans.append(candidate.phrase)  # every word of a run the text says is explained
         explained: set[int] = set()
         for span in spans:
-            explained.update(self._explained_by(span))
-        return sum(self._content[i][2] for i in sorted(explained)) / self._total
-
-    def _explained_by(self, span: tuple[int, int]) -> tuple[int, ...]:
-        # A word is explained by a term covering more than half of it (人员 does not explain
-        # 特困人员).
-        found = self._explained.get(span)
-        if found is None:
-            s, e = span
-            found = tuple(
-                i
-                for i, (start, end, _) in enumerate(self._content)
-                if 2 * (min(e, end) - max(s, start)) > end - start
-            )
-            self._explained[span] = found
-        return found
+            explained.update(self.explained_by(span))
+        return sum(self.words[i][2] for i in sorted(explained)) / self._total
 
 
 def _region_factor(

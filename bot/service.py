@@ -419,15 +419,14 @@ def specific_terms(index: MatchIndex, result: MatchResult) -> set[str]:
     knowledge does not know (社保 in 社保卡), and is not generic in the knowledge
     (``MatchIndex.generic``: 补贴, 免费, a region name …).
     """
-    words = result.specific
+    specific = result.specific
     return {
         hit.canonical
         for hit in result.hits
         if hit.canonical not in index.generic
         and not hit.inside_word
         and hit.end - hit.start >= 2
-        # A word is stood for by a term covering more than half of it (as in content coverage).
-        and any(2 * (min(e, hit.end) - max(s, hit.start)) > e - s for s, e, _ in words)
+        and specific.explained_by((hit.start, hit.end))
     }
 
 

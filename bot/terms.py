@@ -107,13 +107,21 @@ def _region_homophones(index: MatchIndex, text: str, spans: list[tuple[int, int]
             window = text[start:end]
             if end - start > MAX_FUZZY_CHARS or " " in window or window in index.region_names:
                 continue
-            options = [sorted(plain_readings(char)) for char in window]
-            if not all(options) or prod(len(o) for o in options) > MAX_READING_COMBINATIONS:
-                continue
-            for sound in product(*options):
-                for alias in index.region_sounds.get(sound, ()):
-                    if _shares_position(alias, window):
-                        yield index.region_names[alias]
+            names = index.window_regions.get(window)
+            if names is None:
+                names = tuple(_regions_sounding_like(index, window))
+                _keep(index.window_regions, window, names)
+            yield from names
+
+
+def _regions_sounding_like(index: MatchIndex, window: str) -> Iterator[str]:
+    options = [sorted(plain_readings(char)) for char in window]
+    if not all(options) or prod(len(o) for o in options) > MAX_READING_COMBINATIONS:
+        return
+    for sound in product(*options):
+        for alias in index.region_sounds.get(sound, ()):
+            if _shares_position(alias, window):
+                yield index.region_names[alias]
 
 
 def _token_lookup(spans: list[tuple[int, int]], length: int) -> list[int]:
