@@ -87,13 +87,16 @@ def find_regions(index: MatchIndex, text: str, spans: list[tuple[int, int]]) -> 
             found[name] = None
     for name in _region_homophones(index, text, spans):
         found.setdefault(name, None)
-    for start in range(len(text)):
-        end = start + MIN_SCANNED_REGION_CHARS
-        while end <= len(text) and text[start:end] in index.region_prefixes:
-            name = index.region_names.get(text[start:end])
+    prefixes, names = index.region_prefixes, index.region_names
+    length = len(text)
+    for start in range(length):
+        for end in range(start + MIN_SCANNED_REGION_CHARS, length + 1):
+            piece = text[start:end]
+            if piece not in prefixes:
+                break
+            name = names.get(piece)
             if name:
                 found[name] = None
-            end += 1
     return list(found)
 
 
@@ -157,11 +160,14 @@ def _exact_hits(
     token_of: list[int],
 ) -> list[Hit]:
     hits = []
-    for start in range(len(text)):
-        end = start + 1
-        while end <= len(text) and text[start:end] in index.surface_prefixes:
+    prefixes, canonical_of = index.surface_prefixes, index.canonical
+    length = len(text)
+    for start in range(length):
+        for end in range(start + 1, length + 1):
             surface = text[start:end]
-            canonical = index.canonical.get(surface)
+            if surface not in prefixes:
+                break
+            canonical = canonical_of.get(surface)
             # A two-character word must not straddle two words (老人吃饭 holds no 人吃).
             if canonical and (
                 len(surface) != 2
@@ -171,7 +177,6 @@ def _exact_hits(
                 kind: HitKind = "exact" if surface == canonical else "synonym"
                 inside = _inside_unknown_word(index, text, spans, token_of, start, end)
                 hits.append(Hit(canonical, surface, surface, start, end, kind, inside))
-            end += 1
     return hits
 
 
