@@ -32,14 +32,19 @@ def to_simplified(text: str) -> str:
 def normalize(text: str, max_chars: int = 300) -> str:
     """The normalised form of ``text``: safe on any string, never longer than ``max_chars``."""
     # Cut early (with room for markup) so a 100 kB paste costs no more than a long question.
-    text = text[: max_chars * 4]
+    return _normal_form(text[: max_chars * 4])[:max_chars].rstrip()
+
+
+@lru_cache(maxsize=32)
+def _normal_form(text: str) -> str:
+    # Kept for the last few texts only: one question is normalised to check its length, to
+    # classify small talk and to match it.
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → '?'
     text = _MARKUP.sub(" ", text)
     text = _INVISIBLE.sub("", text)
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text).lower()
-    text = _NOT_WORD.sub(" ", text).strip()
-    return text[:max_chars].rstrip()
+    return _NOT_WORD.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=262_144)
