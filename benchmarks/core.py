@@ -143,6 +143,9 @@ def measure_size(directory: Path, size: int, questions: list[str]) -> dict[str, 
     service = KnowledgeService(directory, settings)
     result: dict[str, Any] = {"entries": len(service.knowledge.entries)}
     result["load_s"] = round(time.perf_counter() - started, 3)
+    # Each distinct question the first time it is asked, before any warm-up: what a resident
+    # waits for a question nobody asked before (the mix repeats its questions with variants).
+    result["first_seen"] = summary(_timed(service.ask, list(dict.fromkeys(questions))))
     _timed(service.ask, questions[:50])  # warm caches
     result["ours"] = summary(_timed(service.ask, questions))
     result["reload"] = _reload_under_load(service, questions)

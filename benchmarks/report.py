@@ -33,6 +33,13 @@ def benchmark_table(results: dict[str, Any]) -> str:
         )
         + ")",
         f"start of `python -m bot ask` to its answer: {results['start_to_first_answer_s']:.2f} s",
+        "each distinct question the first time it is asked, right after loading (median / p99 "
+        "ms): "
+        + ", ".join(
+            f"{name} {row['first_seen']['median_ms']:.3f} / {row['first_seen']['p99_ms']:.3f}"
+            for name, row in results["sizes"].items()
+            if "first_seen" in row
+        ),
     ]
     telegram = results.get("telegram")
     if telegram:

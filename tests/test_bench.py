@@ -50,11 +50,13 @@ def test_summary_and_table() -> None:
         "baseline_questions": 100,
         "naive": stats,
         "bm25": stats,
+        "first_seen": summary([2.0] * 99 + [7.5]),
     }
     table = benchmark_table(
         {"questions": 100, "sizes": {"shipped": row}, "start_to_first_answer_s": 1.2}
     )
     assert "shipped" in table and "1.20 s" in table
+    assert "shipped 2.000 / 7.500" in table  # first time asked: median / p99
 
 
 @pytest.mark.skipif(
