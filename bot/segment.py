@@ -155,16 +155,14 @@ class Segmenter:
         end_of = list(range(1, length + 2))  # the end of the best word starting here
         for first in range(length - 1, -1, -1):
             best: float | None = None
-            last = first
-            fragment = block[first]
-            while last < length and fragment in freq:
-                count = freq[fragment]
+            for last in range(first, length):
+                count = freq.get(block[first : last + 1])
+                if count is None:
+                    break  # no word of the dictionary starts so
                 if count:  # 0 marks a prefix of a longer word, not a word
                     candidate = math.log(count) - log_total + score[last + 1]
                     if best is None or candidate >= best:  # a tie goes to the longer word
                         best, end_of[first] = candidate, last + 1
-                last += 1
-                fragment = block[first : last + 1]
             if best is None:
                 best = math.log(freq.get(block[first]) or 1) - log_total + score[first + 1]
             score[first] = best
