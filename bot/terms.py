@@ -196,6 +196,8 @@ def _fuzzy_hits(
     # foreign_before[p]: how many of the first p characters occur in no term of the knowledge.
     foreign_before = list(accumulate((char not in index.term_chars for char in text), initial=0))
     hits = []
+    known_keys, known_typos = index.window_keys, index.window_typos
+    common = segmenter.is_common_word
     for first in range(len(spans)):
         start = spans[first][0]
         partial_keys = EMPTY_KEY
@@ -210,10 +212,12 @@ def _fuzzy_hits(
             holds_ordinary_word = holds_ordinary_word or ordinary[last]
             foreign = foreign_before[end] - foreign_before[start]
             if partial_keys:
-                partial_keys = _window_keys(index, window, partial_keys, text[spans[last][0] : end])
+                partial_keys = known_keys.get(window) or _window_keys(
+                    index, window, partial_keys, text[spans[last][0] : end]
+                )
             if foreign > 1 and not partial_keys:
                 break  # no longer window can be one character away from a term, nor sound like one
-            if end - start < 2 or covered_to[start] >= end or segmenter.is_common_word(window):
+            if end - start < 2 or covered_to[start] >= end or common(window):
                 continue
             for key in partial_keys:
                 for surface in index.pinyin.terms.get(key, ()):
@@ -225,7 +229,9 @@ def _fuzzy_hits(
                         # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
                         hits.append(_hit(index, surface, window, start, end, "near-homophone"))
             if foreign <= 1:  # a term with one character wrong or missing shares all the others
-                typos = _window_typos(index, window, not holds_ordinary_word)
+                typos = known_typos.get((window, not holds_ordinary_word))
+                if typos is None:
+                    typos = _window_typos(index, window, not holds_ordinary_word)
                 if typos:
                     hits.extend(
                         _hit(index, surface, window, start, end, "typo") for surface in typos
