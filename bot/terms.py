@@ -193,8 +193,8 @@ def _fuzzy_hits(
     segmenter = index.segmenter
     # An ordinary word with characters around it (大医院 = 大 + 医院) is a phrase, not a typo.
     ordinary = [e - s >= 2 and segmenter.is_common_word(text[s:e]) for s, e in spans]
-    # foreign_before[p]: how many of the first p characters occur in no term of the knowledge.
-    foreign_before = list(accumulate((char not in index.term_chars for char in text), initial=0))
+    # known_before[p]: how many of the first p characters occur in a term of the knowledge.
+    known_before = list(accumulate(map(index.term_chars.__contains__, text), initial=0))
     hits = []
     known_keys, known_typos = index.window_keys, index.window_typos
     common = segmenter.is_common_word
@@ -210,7 +210,7 @@ def _fuzzy_hits(
             if " " in window:
                 break  # a word never spans the punctuation or space that was there
             holds_ordinary_word = holds_ordinary_word or ordinary[last]
-            foreign = foreign_before[end] - foreign_before[start]
+            foreign = end - start - (known_before[end] - known_before[start])
             if partial_keys:
                 partial_keys = known_keys.get(window) or _window_keys(
                     index, window, partial_keys, text[spans[last][0] : end]
