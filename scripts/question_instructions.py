@@ -2,12 +2,13 @@
 shared machine does not move (timings here vary by tens of percent from one run to the next).
 
     .venv/bin/python -m scripts.question_instructions [--questions 1000] [--question-file JSONL]
+        [--root CHECKOUT]
 
 Runs the bench's question mix under ``valgrind --tool=callgrind`` twice, in parallel: loading
 the shipped knowledge only, and loading it and answering the first N questions of the mix; the
 difference divided by N is what one question costs. Hash randomisation is fixed so that both
 runs build the same tables. Needs valgrind (Debian: ``apt install valgrind``); takes a few
-minutes.
+minutes. ``--root`` counts another checkout of the project (an older commit, for a baseline).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ for question in question_mix(dev, 1000, articles)[: int(sys.argv[2])]:
 """
 
 
-def _start(question_file: Path, count: int) -> subprocess.Popen[str]:
+def _start(root: Path, question_file: Path, count: int) -> subprocess.Popen[str]:
     command = [
         "valgrind",
         "--tool=callgrind",
@@ -53,10 +54,10 @@ def _start(question_file: Path, count: int) -> subprocess.Popen[str]:
         str(question_file),
         str(count),
     ]
-    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    environment = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(root)}
     return subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=root,
         env=environment,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -77,12 +78,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--question-file", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to count")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
         return 2
-    loading = _start(args.question_file, 0)
-    answering = _start(args.question_file, args.questions)
+    root, question_file = args.root.resolve(), args.question_file.resolve()
+    loading = _start(root, question_file, 0)
+    answering = _start(root, question_file, args.questions)
     per_question = (_instructions(answering) - _instructions(loading)) / args.questions
     print(
         json.dumps({"questions": args.questions, "instructions_per_question": round(per_question)})
