@@ -90,6 +90,11 @@ class CompiledRule:
         object.__setattr__(self, "excluded_set", frozenset(self.excluded))
 
 
+# A rule as the matcher checks it: the words it needs, the words that veto it (None when
+# none do), and the rule itself.
+RuleCheck = tuple[frozenset[str], frozenset[str] | None, CompiledRule]
+
+
 @dataclass
 class MatchIndex:
     """Lookup tables over one validated knowledge base."""
@@ -108,6 +113,9 @@ class MatchIndex:
     region_sounds: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
     region_first_sounds: set[str] = field(default_factory=set)
     rules: list[tuple[CompiledRule, ...]] = field(default_factory=list)
+    # Per entry, each rule that needs words, as (its words, its "-" words or None, the rule):
+    # what the matcher checks for every shortlisted entry, without attribute lookups.
+    rule_checks: list[tuple[RuleCheck, ...]] = field(default_factory=list)
     # term → the entries with a rule requiring it, each once, in entry order.
     term_entries: dict[str, array[int]] = field(default_factory=dict)
     vetoes: dict[str, list[int]] = field(default_factory=dict)
@@ -170,10 +178,12 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
     index.canonical = canonical
     # Many entries share rules (养老, 老人 吃饭 …): compile each distinct rule once.
     compiled_rules: dict[str, CompiledRule] = {}
+    rule_checks: dict[str, RuleCheck] = {}  # one per distinct rule, like the rules
     term_entries: dict[str, list[int]] = defaultdict(list)
     for entry_number, entry in enumerate(knowledge.entries):
         rules = tuple(_compiled(text, canonical, compiled_rules) for text in entry.keywords)
         index.rules.append(rules)
+        index.rule_checks.append(_rule_checks(rules, rule_checks))
         for term in dict.fromkeys(word for rule in rules for word in rule.required):
             term_entries[term].append(entry_number)
         for rule in rules:
@@ -184,6 +194,7 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
         index.entry_numbers[entry.id] = entry_number
     for number, passage in enumerate(knowledge.passages, len(knowledge.entries)):
         index.rules.append(())
+        index.rule_checks.append(())
         index.titles.append("")
         index.entry_numbers[passage.id] = number
 
@@ -295,6 +306,19 @@ def _canonical_map(knowledge: Knowledge) -> dict[str, str]:
 def _canonical_word(canonical: dict[str, str], word: str) -> str:
     term = normalize_term(word)
     return canonical.get(term, term)
+
+
+def _rule_checks(
+    rules: tuple[CompiledRule, ...], checks: dict[str, RuleCheck]
+) -> tuple[RuleCheck, ...]:
+    found = []
+    for rule in rules:
+        if rule.required:
+            check = checks.get(rule.text)
+            if check is None:
+                check = checks[rule.text] = (rule.required_set, rule.excluded_set or None, rule)
+            found.append(check)
+    return tuple(found)
 
 
 def _add_regions(index: MatchIndex, knowledge: Knowledge) -> None:

@@ -107,6 +107,8 @@ class Candidate:
     entry_number: int
     fired_rules: list[str]
     terms: list[TermScore]
+    # The words of each fired rule that needs two or more (老人 吃饭), in rule order.
+    and_rules: list[tuple[str, ...]] = field(default_factory=list)
     keyword_points: float = 0.0
     rule_bonus: float = 0.0
     coverage: float = 0.0
@@ -204,7 +206,7 @@ def match(
         _score_terms(candidate, index, inside_exact)
     total_points = _question_points(candidates)
     for candidate in candidates:
-        _score_keywords(candidate, index, total_points)
+        _score_keywords(candidate, total_points)
     candidates.sort(key=lambda c: c.score, reverse=True)
     _share_joint_coverage(candidates[: settings.max_answers], total_points)
     question = _Question.of(text, spans, regions, asked, clause_of, settings)
@@ -359,10 +361,8 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
             continue
         rules = [
             rule
-            for rule in index.rules[entry_number]
-            if rule.required
-            and rule.required_set <= found
-            and not (rule.excluded and rule.excluded_set & exact)
+            for needed, vetoing, rule in index.rule_checks[entry_number]
+            if needed <= found and not (vetoing and vetoing & exact)
         ]
         if not rules:
             continue
@@ -372,6 +372,7 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
                 entry_number=entry_number,
                 fired_rules=[rule.text for rule in rules],
                 terms=[TermScore(t, hits[t], index.weight(t), 0.0) for t in terms_of_entry],
+                and_rules=[rule.required for rule in rules if len(rule.required_set) > 1],
             )
         )
     return candidates
@@ -508,13 +509,12 @@ def _inside_longer(hits: Iterable[Hit], longer: list[Hit], length: int) -> set[t
     }
 
 
-def _score_keywords(candidate: Candidate, index: MatchIndex, total_points: float) -> None:
+def _score_keywords(candidate: Candidate, total_points: float) -> None:
     candidate.keyword_points = sum(term.points for term in candidate.terms)
-    by_term = {term.canonical: term for term in candidate.terms}
-    fired = set(candidate.fired_rules)
-    for rule in index.rules[candidate.entry_number] if fired else ():
-        if len(rule.required_set) > 1 and rule.text in fired:
-            candidate.rule_bonus += AND_RULE_BONUS * min(by_term[w].points for w in rule.required)
+    if candidate.and_rules:
+        by_term = {term.canonical: term for term in candidate.terms}
+        for required in candidate.and_rules:
+            candidate.rule_bonus += AND_RULE_BONUS * min(by_term[w].points for w in required)
     if total_points > 0:
         candidate.coverage = min(1.0, candidate.keyword_points / total_points)
     candidate.score = _evidence_score(candidate)
