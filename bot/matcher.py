@@ -349,8 +349,11 @@ def _fire_rules(index: MatchIndex, hits: dict[str, Hit], vetoed: set[int]) -> li
         if bound and scanned + len(entries) > POSTINGS_BUDGET:
             break  # this and every later term is common: it can only add to known candidates
         points = index.weight(term) * hits[term].quality
-        for entry_number in entries[:POSTINGS_BUDGET]:
-            bound[entry_number] = bound.get(entry_number, 0.0) + points
+        if not bound:  # the rarest term: its entries, each once, are all new
+            bound = dict.fromkeys(entries[:POSTINGS_BUDGET], points)
+        else:
+            for entry_number in entries[:POSTINGS_BUDGET]:
+                bound[entry_number] = bound.get(entry_number, 0.0) + points
         scanned += len(entries)
     shortlist = heapq.nlargest(MAX_CANDIDATES, bound, key=bound.__getitem__)
     found = set(hits)  # a set: frozenset <= dict_keys falls back to a slow path
