@@ -35,6 +35,7 @@ RELEASE_BATCH = 2_000
 # How deep the release looks for objects to free one by one (version → containers → records).
 RELEASE_DEPTH = 2
 _lock = threading.Lock()
+_releasing: set[threading.Thread] = set()  # releases not finished yet
 _active = 0
 _saved_interval = sys.getswitchinterval()
 
@@ -64,17 +65,36 @@ def release_gradually(retired: object) -> None:
     """Free ``retired`` (the caller's last reference to it) in small steps in a daemon thread."""
     box = [retired]
     del retired
-    threading.Thread(target=_release, args=(box,), name="release-retired", daemon=True).start()
+    thread = threading.Thread(target=_release, args=(box,), name="release-retired", daemon=True)
+    with _lock:
+        _releasing.add(thread)
+    thread.start()
+
+
+def wait_for_releases(timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for every retired version to be freed; True when none is
+    left. For measurements: a release shares the interpreter with answers while it runs."""
+    deadline = time.monotonic() + timeout
+    with _lock:
+        pending = list(_releasing)
+    for thread in pending:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    with _lock:
+        return not _releasing
 
 
 def _release(box: list[object]) -> None:
-    time.sleep(RELEASE_DELAY_SECONDS)
-    members = _members(box.pop(), RELEASE_DEPTH)
-    # Outermost first: each freed container only lets go of members that the list still holds.
-    members.reverse()
-    while members:
-        del members[-RELEASE_BATCH:]
-        _let_others_run()
+    try:
+        time.sleep(RELEASE_DELAY_SECONDS)
+        members = _members(box.pop(), RELEASE_DEPTH)
+        # Outermost first: each freed container only lets go of members the list still holds.
+        members.reverse()
+        while members:
+            del members[-RELEASE_BATCH:]
+            _let_others_run()
+    finally:
+        with _lock:
+            _releasing.discard(threading.current_thread())
 
 
 def _let_others_run() -> None:

@@ -58,5 +58,6 @@ def test_a_retired_version_is_freed_in_many_small_steps_and_what_others_hold_sta
     while any(ref() is not None for ref in watched) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert all(ref() is None for ref in watched)
+    assert background.wait_for_releases(5)  # and the release says it is done
     assert shared == [1, 2, 3]
     assert len(steps) > 5_000 // 100  # one step per batch: no single cascade freed it all
