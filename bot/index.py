@@ -35,7 +35,7 @@ GENERIC_DOCUMENT_SHARE = 0.05
 GENERIC_MIN_DOCUMENTS = 10
 MAX_TERM_CHARS = 12
 SAID_KEPT = 10_000  # documents whose said text and terms are kept (a few MB)
-WINDOWS_KEPT = 100_000  # question windows whose readings and typo terms are kept (~20 MB)
+WINDOWS_KEPT = 30_000  # question windows kept per table (~330 bytes each: ~10 MB a table at most)
 # Typo keys mark the wrong character with a character no normalised text contains.
 WILDCARD = "\x00"
 # A short phrase the sources put in quotation marks (“基本盘”, “五治提升”) is a term of their

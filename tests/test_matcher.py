@@ -524,3 +524,21 @@ def test_inside_longer_agrees_with_nested_on_every_span() -> None:
         longer = [h for h in hits if rng.random() < 0.6]
         expected = {(h.start, h.end) for h in hits if _nested(h, longer)}
         assert _inside_longer(hits, longer, length) == expected
+
+
+def test_kept_windows_are_bounded_and_change_no_answer(
+    kb_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the matcher keeps of a question's windows is a cache: a tiny bound that clears it
+    # all the time must give the same answers, and the tables never outgrow it.
+    import bot.terms
+
+    questions = ["样老保险怎么交", "适老化改照", "低包户有补贴吗", "上挡区的幸福食堂"] * 2
+    plain = KnowledgeService(kb_dir, MatchingSettings(cutoff=2.0))
+    expected = [plain.ask(q).model_dump() for q in questions]
+    assert plain.index.window_keys  # the default bound keeps them
+    monkeypatch.setattr(bot.terms, "WINDOWS_KEPT", 3)
+    bounded = KnowledgeService(kb_dir, MatchingSettings(cutoff=2.0))
+    assert [bounded.ask(q).model_dump() for q in questions] == expected
+    index = bounded.index
+    assert max(len(index.window_keys), len(index.window_typos), len(index.window_regions)) <= 3
