@@ -479,17 +479,23 @@ async def _send_item(
 async def _typing_if_slow(context: Context, chat_id: int) -> AsyncIterator[None]:
     """Show "typing…" if answering (matching, storing, sending) takes longer than configured."""
     delay = config_of(context).telegram.typing_after_seconds
-    typing = asyncio.create_task(_typing_later(context.bot, chat_id, delay))
+    # A timer, not a task: most answers are sent long before it, and cancelling a timer is
+    # cheaper than starting and cancelling a task for every message.
+    typing: list[asyncio.Task[None]] = []
+    timer = asyncio.get_running_loop().call_later(
+        delay, lambda: typing.append(asyncio.ensure_future(_send_typing(context.bot, chat_id)))
+    )
     try:
         yield
     finally:
-        typing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await typing
+        timer.cancel()
+        for task in typing:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
-async def _typing_later(bot: Bot, chat_id: int, delay: float) -> None:
-    await asyncio.sleep(delay)
+async def _send_typing(bot: Bot, chat_id: int) -> None:
     try:
         await bot.send_chat_action(chat_id, ChatAction.TYPING)
     except TelegramError as exc:
