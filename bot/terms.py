@@ -7,11 +7,11 @@ depends on the question, not on the size of the knowledge base.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, islice, product
 from math import prod
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from bot.index import WILDCARD, WINDOWS_KEPT, MatchIndex
 from bot.pinyin import is_true_homophone, plain_readings, readings
@@ -32,6 +32,8 @@ INSIDE_WORD_FACTOR = 0.5
 # Typos and homophones are looked for in windows of at most this many characters.
 MAX_FUZZY_CHARS = 5
 MAX_READING_COMBINATIONS = 16
+K = TypeVar("K")
+V = TypeVar("V")
 EMPTY_KEY = frozenset({0})  # the pinyin trie's root: what no character reads as yet
 # The shortest region name looked up character by character (襄垣县); shorter ones are found as
 # whole words of the segmentation.
@@ -110,21 +112,19 @@ def _region_homophones(index: MatchIndex, text: str, spans: list[tuple[int, int]
             window = text[start:end]
             if end - start > MAX_FUZZY_CHARS or " " in window or window in index.region_names:
                 continue
-            names = index.window_regions.get(window)
-            if names is None:
-                names = tuple(_regions_sounding_like(index, window))
-                _keep(index.window_regions, window, names)
-            yield from names
+            yield from _kept(index.window_regions, window, _regions_sounding_like, index, window)
 
 
-def _regions_sounding_like(index: MatchIndex, window: str) -> Iterator[str]:
+def _regions_sounding_like(index: MatchIndex, window: str) -> tuple[str, ...]:
     options = [sorted(plain_readings(char)) for char in window]
     if not all(options) or prod(len(o) for o in options) > MAX_READING_COMBINATIONS:
-        return
-    for sound in product(*options):
-        for alias in index.region_sounds.get(sound, ()):
-            if _shares_position(alias, window):
-                yield index.region_names[alias]
+        return ()
+    return tuple(
+        index.region_names[alias]
+        for sound in product(*options)
+        for alias in index.region_sounds.get(sound, ())
+        if _shares_position(alias, window)
+    )
 
 
 def _token_lookup(spans: list[tuple[int, int]], length: int) -> list[int]:
@@ -196,7 +196,6 @@ def _fuzzy_hits(
     # known_before[p]: how many of the first p characters occur in a term of the knowledge.
     known_before = list(accumulate(map(index.term_chars.__contains__, text), initial=0))
     hits = []
-    known_keys, known_typos = index.window_keys, index.window_typos
     common = segmenter.is_common_word
     for first in range(len(spans)):
         start = spans[first][0]
@@ -212,8 +211,10 @@ def _fuzzy_hits(
             holds_ordinary_word = holds_ordinary_word or ordinary[last]
             foreign = end - start - (known_before[end] - known_before[start])
             if partial_keys:
-                partial_keys = known_keys.get(window) or _window_keys(
-                    index, window, partial_keys, text[spans[last][0] : end]
+                # The keys of the window without its last word, extended by that word.
+                added = text[spans[last][0] : end]
+                partial_keys = _kept(
+                    index.window_keys, window, _extend_keys, index, partial_keys, added
                 )
             if foreign > 1 and not partial_keys:
                 break  # no longer window can be one character away from a term, nor sound like one
@@ -229,9 +230,15 @@ def _fuzzy_hits(
                         # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
                         hits.append(_hit(index, surface, window, start, end, "near-homophone"))
             if foreign <= 1:  # a term with one character wrong or missing shares all the others
-                typos = known_typos.get((window, not holds_ordinary_word))
-                if typos is None:
-                    typos = _window_typos(index, window, not holds_ordinary_word)
+                substitutions = not holds_ordinary_word
+                typos = _kept(
+                    index.window_typos,
+                    (window, substitutions),
+                    _typo_surfaces,
+                    index,
+                    window,
+                    substitutions,
+                )
                 if typos:
                     hits.extend(
                         _hit(index, surface, window, start, end, "typo") for surface in typos
@@ -239,34 +246,20 @@ def _fuzzy_hits(
     return hits
 
 
-def _window_keys(
-    index: MatchIndex, window: str, keys: frozenset[int], chars: str
-) -> frozenset[int]:
-    """The pinyin trie nodes ``window`` reads as, given ``keys``, those of the window without
-    its last ``chars`` (what a window reads as depends on its characters only)."""
-    known = index.window_keys.get(window)
-    if known is None:
-        known = frozenset(_extend_keys(index, keys, chars))
-        _keep(index.window_keys, window, known)
-    return known
+def _kept(table: dict[K, V], key: K, make: Callable[..., V], *arguments: Any) -> V:
+    """What ``table`` keeps under ``key``, made by ``make(*arguments)`` and kept if it holds
+    nothing yet: what a window of a question reads as, or is a typo of, depends on its
+    characters only."""
+    value = table.get(key)
+    if value is None:
+        if len(table) >= WINDOWS_KEPT:
+            table.clear()  # bounded: a long run meets ever new windows
+        value = table[key] = make(*arguments)
+    return value
 
 
-def _window_typos(index: MatchIndex, window: str, substitutions: bool) -> frozenset[str]:
-    """``_typo_surfaces``, kept once found."""
-    known = index.window_typos.get((window, substitutions))
-    if known is None:
-        known = frozenset(_typo_surfaces(index, window, substitutions))
-        _keep(index.window_typos, (window, substitutions), known)
-    return known
-
-
-def _keep(table: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(table) >= WINDOWS_KEPT:
-        table.clear()  # bounded: a long run meets ever new windows
-    table[key] = value
-
-
-def _extend_keys(index: MatchIndex, start: frozenset[int], chars: str) -> set[int]:
+def _extend_keys(index: MatchIndex, start: frozenset[int], chars: str) -> frozenset[int]:
+    """The pinyin trie nodes ``start`` leads to when ``chars`` are read after it."""
     children = index.pinyin.children
     keys = set(start)
     for char in chars:
@@ -280,17 +273,17 @@ def _extend_keys(index: MatchIndex, start: frozenset[int], chars: str) -> set[in
                     extended.add(child)
         keys = extended
         if not keys:
-            return keys
+            break
         if len(keys) > MAX_READING_COMBINATIONS:
             keys = set(islice(keys, MAX_READING_COMBINATIONS))
-    return keys
+    return frozenset(keys)
 
 
 def _shares_position(surface: str, window: str) -> bool:
     return any(a == b for a, b in zip(surface, window, strict=True))
 
 
-def _typo_surfaces(index: MatchIndex, window: str, substitutions: bool) -> set[str]:
+def _typo_surfaces(index: MatchIndex, window: str, substitutions: bool) -> frozenset[str]:
     """Terms one wrong character (3+ characters) or one missing character away from ``window``."""
     found: set[str] = set()
     if substitutions and len(window) >= 3:
@@ -307,7 +300,7 @@ def _typo_surfaces(index: MatchIndex, window: str, substitutions: bool) -> set[s
     if terms and not index.segmenter.is_dictionary_word(window):  # 人家 is not 老人家 cut short
         found.update(terms)
     found.discard(window)
-    return found
+    return frozenset(found)
 
 
 def _hit(index: MatchIndex, surface: str, window: str, start: int, end: int, kind: HitKind) -> Hit:
