@@ -178,12 +178,12 @@ def build_index(knowledge: Knowledge, filler_words: list[str]) -> MatchIndex:
     index.canonical = canonical
     # Many entries share rules (养老, 老人 吃饭 …): compile each distinct rule once.
     compiled_rules: dict[str, CompiledRule] = {}
-    rule_checks: dict[str, RuleCheck] = {}  # one per distinct rule, like the rules
+    checks_by_text: dict[str, RuleCheck] = {}  # one per distinct rule, like the rules
     term_entries: dict[str, list[int]] = defaultdict(list)
     for entry_number, entry in enumerate(knowledge.entries):
         rules = tuple(_compiled(text, canonical, compiled_rules) for text in entry.keywords)
         index.rules.append(rules)
-        index.rule_checks.append(_rule_checks(rules, rule_checks))
+        index.rule_checks.append(_rule_checks(rules, checks_by_text))
         for term in dict.fromkeys(word for rule in rules for word in rule.required):
             term_entries[term].append(entry_number)
         for rule in rules:

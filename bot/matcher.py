@@ -203,7 +203,7 @@ def match(
     exact_hits = [h for h in best_hits.values() if h.kind in EXACT_KINDS]
     inside_exact = _inside_longer(best_hits.values(), exact_hits, len(text))
     for candidate in candidates:
-        _score_terms(candidate, index, inside_exact)
+        _score_terms(candidate, inside_exact)
     total_points = _question_points(candidates)
     for candidate in candidates:
         _score_keywords(candidate, total_points)
@@ -421,19 +421,22 @@ def _add_text_evidence(
             if document not in taken:
                 chosen.append(document)
     candidates += [Candidate(n, [], [], passage=index.is_passage(n)) for n in chosen]
-    # What a term's points are made of besides the text's frequency, the same for every text.
-    weights = {t: index.text_weight(t) for t in found}
-    before = {t: TEXT_FACTOR * _region_text_factor(index, t) * weights[t] for t in found}
-    after = {t: (hits[t].quality, _length_factor(hits[t])) for t in found}
+    # What a term's points are made of besides the text's frequency, the same for every text:
+    # its weight, and the factors before and after the frequency (in the order they multiply).
+    factors: dict[str, tuple[float, float, float, float]] = {}
+    for t in found:
+        weight = index.text_weight(t)
+        before = TEXT_FACTOR * _region_text_factor(index, t) * weight
+        factors[t] = (weight, before, hits[t].quality, _length_factor(hits[t]))
     for candidate in candidates:
         table = frequencies[text_of[candidate.entry_number]]
         for t in found:
             held = table.get(t)
             if held is not None:
-                quality, length = after[t]
+                weight, before, quality, length = factors[t]
                 # BM25's saturation (1.0 for one plain occurrence), inlined as in the bound.
-                points = before[t] * (held * (K1 + 1) / (K1 + held)) * quality * length
-                candidate.terms.append(TermScore(t, hits[t], weights[t], points, "text", held))
+                points = before * (held * (K1 + 1) / (K1 + held)) * quality * length
+                candidate.terms.append(TermScore(t, hits[t], weight, points, "text", held))
     return candidates
 
 
@@ -442,9 +445,7 @@ def _region_text_factor(index: MatchIndex, canonical: str) -> float:
     return REGION_TEXT_FACTOR if canonical in index.region_names else 1.0
 
 
-def _score_terms(
-    candidate: Candidate, index: MatchIndex, inside_exact: set[tuple[int, int]]
-) -> None:
+def _score_terms(candidate: Candidate, inside_exact: set[tuple[int, int]]) -> None:
     """Each term's points: what its keyword rule gives, or what the text gives, the stronger.
 
     A term both a rule and the text hold keeps the rule's points: the same word said twice is
@@ -464,12 +465,11 @@ def _score_terms(
         if current is None or term.points > current.points:
             merged[term.canonical] = term
     hits = [term.hit for term in merged.values()]
+    # A rule's word inside a longer word of the candidate's own terms is part of that word.
+    inside_own = _inside_longer(hits, hits, max(hit.end for hit in hits))
     for term in merged.values():
-        if (
-            (term.hit.start, term.hit.end) in inside_exact
-            if term.via == "text"
-            else _nested(term.hit, hits)
-        ):
+        nested_in = inside_exact if term.via == "text" else inside_own
+        if (term.hit.start, term.hit.end) in nested_in:
             term.points *= NESTED_FACTOR
     candidate.terms = sorted(merged.values(), key=lambda t: t.canonical)
 
@@ -488,19 +488,10 @@ def _question_points(candidates: list[Candidate]) -> float:
     return sum(best.values())
 
 
-def _nested(hit: Hit, others: list[Hit]) -> bool:
-    """True when a longer matched term contains this one (食堂 inside 幸福食堂)."""
-    return any(
-        other.start <= hit.start
-        and hit.end <= other.end
-        and (other.end - other.start) > (hit.end - hit.start)
-        for other in others
-    )
-
-
 def _inside_longer(hits: Iterable[Hit], longer: list[Hit], length: int) -> set[tuple[int, int]]:
-    """Where ``hits`` stand inside a longer one of ``longer`` (食堂 inside 幸福食堂); the same
-    as ``_nested`` for each, in one pass over a question of ``length`` characters."""
+    """Where ``hits`` stand inside a longer one of ``longer`` (食堂 inside 幸福食堂: starting
+    no later, ending no earlier, and longer), in one pass over a question of ``length``
+    characters."""
     end_at = [0] * (length + 1)  # the furthest end of a longer hit starting here
     for hit in longer:
         end_at[hit.start] = max(end_at[hit.start], hit.end)
