@@ -9,6 +9,7 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import messages
+from bot.background import building_beside_answers
 from bot.errors import KnowledgeError
 from bot.report import stats_text, unanswered_groups, unanswered_text
 from bot.service import HOLD_SECONDS, ReloadReport
@@ -67,18 +68,20 @@ async def unanswered_command(update: Update, context: Context) -> None:
 def _reload_and_rekey(context: Context) -> ReloadReport:
     """Reload (holding a large drop), then build the new version's button keys here too: at
     100k entries that is 0.1 s of work, and dropping the old keys frees the old version —
-    neither on the event loop."""
-    report = service_of(context).reload(hold_large_drop=True)
-    if report.held is None:
-        refresh_keys(context)
+    neither on the event loop, and both beside it as the build is (see bot.background)."""
+    with building_beside_answers():
+        report = service_of(context).reload(hold_large_drop=True)
+        if report.held is None:
+            refresh_keys(context)
     return report
 
 
 def _apply_and_rekey(context: Context, key: str) -> ReloadReport | None:
     """Swap in the held version and build its keys, off the event loop."""
-    report = service_of(context).apply_held(key)
-    if report is not None:
-        refresh_keys(context)
+    with building_beside_answers():
+        report = service_of(context).apply_held(key)
+        if report is not None:
+            refresh_keys(context)
     return report
 
 

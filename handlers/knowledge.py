@@ -15,6 +15,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 
 from bot import messages
+from bot.background import building_beside_answers
 from bot.errors import KnowledgeError
 from bot.kbfiles import (
     ChangeReport,
@@ -333,5 +334,12 @@ def _apply(context: Context, pending: PendingChange, who: str) -> ChangeReport:
 
 def keep_reloaded_version(context: Context, user_id: int, counts: tuple[int, int, int]) -> None:
     """After a /reload: when files were edited (entries, or synonyms, sources, articles alone),
-    keep what answered before as a version; the version store compares the directories."""
-    versions_of(context).keep_live(config_of(context).knowledge.dir, counts, _who(context, user_id))
+    keep what answered before as a version; the version store compares the directories.
+
+    Run in a thread, beside answers as a build is (see bot.background): hashing 100k entries'
+    files (and copying them when they changed) shares the interpreter with the event loop, which
+    at the default 5 ms switch interval waits that long at each step of an answer."""
+    with building_beside_answers():
+        versions_of(context).keep_live(
+            config_of(context).knowledge.dir, counts, _who(context, user_id)
+        )

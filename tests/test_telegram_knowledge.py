@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from bot.background import BUILD_SWITCH_INTERVAL
 from bot.config import (
     Config,
     KnowledgeSettings,
@@ -24,6 +26,7 @@ from bot.loader import load_knowledge
 from bot.service import HOLD_SECONDS, KnowledgeService
 from bot.storage import open_store
 from bot.workbook import workbook_bytes
+from handlers import admin
 from handlers.app import build_application
 from testing.updates import callback_query, document_message, text_message, to_update
 from tests.telegram_fakes import FakeBotAPI
@@ -234,3 +237,33 @@ async def test_a_reload_of_edited_synonyms_alone_keeps_a_version_too(bot: Harnes
     await bot.send("/reload")
     (version,) = bot.versions().list()
     assert (version.added, version.removed, version.changed) == (0, 0, 0)
+
+
+async def test_all_of_a_reload_runs_beside_answers_not_only_the_build(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After the swap the keys and the version store still work for a while: at the default
+    # switch interval every answer sent meanwhile waited 5 ms at each step (a 150 ms spike).
+    intervals: dict[str, float] = {}
+    keep_live = VersionStore.keep_live
+
+    def recording_keep_live(self: VersionStore, *args: Any) -> bool:
+        intervals["versions"] = sys.getswitchinterval()
+        return keep_live(self, *args)
+
+    refresh_keys = admin.refresh_keys
+
+    def recording_refresh_keys(context: Any) -> None:
+        intervals["keys"] = sys.getswitchinterval()
+        refresh_keys(context)
+
+    monkeypatch.setattr(VersionStore, "keep_live", recording_keep_live)
+    monkeypatch.setattr(admin, "refresh_keys", recording_refresh_keys)
+    normal = sys.getswitchinterval()
+    (reply,) = await bot.send("/reload")
+    assert "知识库已重新加载" in reply["text"]
+    assert intervals == {
+        "versions": pytest.approx(BUILD_SWITCH_INTERVAL),
+        "keys": pytest.approx(BUILD_SWITCH_INTERVAL),
+    }
+    assert sys.getswitchinterval() == normal
