@@ -3,16 +3,16 @@
 Every keyword, synonym, title word and region name goes into a user dictionary so that terms such
 as 幸福食堂, 适老化改造 and 医共体 stay whole.
 
-The one adapter over jieba: the only module that touches its internals (a Tokenizer's ``FREQ``,
-``total`` and ``initialized``, set by hand to share one dictionary, and its patterns
-``re_han_default`` and ``re_eng``, with which ``Segmenter.spans`` walks jieba's own path through
-a question without its generators); tests/test_adapters.py checks those assumptions, and that
-the cut is jieba's token for token, and pyproject.toml pins jieba below its next minor release.
+The one adapter over jieba: the only module that touches its internals (a Tokenizer's ``FREQ``
+and ``total``, read to share one dictionary, and its patterns ``re_han_default`` and ``re_eng``,
+with which ``Segmenter.spans`` walks jieba's own path through a question without its
+generators); tests/test_adapters.py checks those assumptions, and that the cut is jieba's token
+for token with the same user words added, and pyproject.toml pins jieba below its next minor
+release.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import threading
@@ -32,9 +32,6 @@ USER_WORD_FREQ = 3000
 COMMON_WORD_FREQ = 1000
 # Words this frequent (没有, 可以, 什么, 工作, 问题 …) say nothing about which measure is meant.
 FUNCTION_WORD_FREQ = 20000
-# Words copied per step when a segmenter copies the main dictionary (see _copied_in_steps):
-# a step of 20,000 held the interpreter for ~30 ms during a reload, one of 5,000 for ~8 ms.
-COPY_STEP = 5_000
 
 # jieba's own patterns: runs of word characters, and the letters and digits it joins.
 _HAN = jieba.re_han_default
@@ -98,33 +95,32 @@ def is_function_word(word: str) -> bool:
     return bool(base.FREQ.get(word, 0) >= FUNCTION_WORD_FREQ)
 
 
-def _copied_in_steps(table: dict[str, int]) -> dict[str, int]:
-    """A copy of ``table`` made in slices: one ``dict(table)`` of jieba's half a million words
-    holds the interpreter for 15–80 ms, stalling the event loop while a reload builds."""
-    copy: dict[str, int] = {}
-    items = iter(table.items())
-    for step in iter(lambda: dict(itertools.islice(items, COPY_STEP)), {}):
-        copy.update(step)
-    return copy
-
-
 class Segmenter:
-    """A jieba tokenizer with its own user words, sharing the main dictionary's data."""
+    """jieba's cut with user words of our own over the shared main dictionary.
+
+    The user words (and the prefixes jieba marks with 0) are kept apart, looked up before the
+    main dictionary, as ``jieba.Tokenizer.add_word`` would have put them into a copy of it: a copy
+    of its half-million words per knowledge version cost ~40 MB and stalled the event loop for
+    50 ms and more while a reload built (the copy's last resize is one step).
+    """
 
     def __init__(self, user_words: Iterable[str]) -> None:
         base = _base_tokenizer()
-        tokenizer = jieba.Tokenizer()
-        # Copying the frequency table is ~100x cheaper than re-reading the dictionary, and keeps
-        # words of an earlier knowledge version out of this one.
-        tokenizer.FREQ = _copied_in_steps(base.FREQ)
-        tokenizer.total = base.total
-        tokenizer.initialized = True
+        general: dict[str, int] = base.FREQ
+        own: dict[str, int] = {}
+        total = int(base.total)
         for word in user_words:
             if word:
-                tokenizer.add_word(word, freq=max(USER_WORD_FREQ, base.FREQ.get(word, 0)))
-        self._tokenizer = tokenizer
-        self._log_total = math.log(tokenizer.total)
-        self._general = base.FREQ  # jieba's own dictionary, without our words
+                count = max(USER_WORD_FREQ, general.get(word, 0))
+                own[word] = count
+                total += count  # as add_word counts it, once per call
+                for end in range(1, len(word)):
+                    prefix = word[:end]
+                    if prefix not in own and prefix not in general:
+                        own[prefix] = 0  # a prefix of a longer word, not a word
+        self._own = own
+        self._general = general  # jieba's own dictionary, without our words
+        self._log_total = math.log(total)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every non-space token of ``text``, in order: the tokens of
@@ -148,7 +144,8 @@ class Segmenter:
     def _cut_block(self, block: str, start: int, found: list[tuple[int, int]]) -> None:
         """jieba's most probable path through one run of word characters (its get_DAG, calc and
         __cut_DAG_NO_HMM in one pass, with the same arithmetic and tie-breaking)."""
-        freq = self._tokenizer.FREQ
+        own = self._own
+        general = self._general
         log_total = self._log_total
         length = len(block)
         score = [0.0] * (length + 1)
@@ -156,15 +153,20 @@ class Segmenter:
         for first in range(length - 1, -1, -1):
             best: float | None = None
             for last in range(first, length):
-                count = freq.get(block[first : last + 1])
+                piece = block[first : last + 1]
+                count = own.get(piece)
                 if count is None:
-                    break  # no word of the dictionary starts so
+                    count = general.get(piece)
+                    if count is None:
+                        break  # no word of the dictionary starts so
                 if count:  # 0 marks a prefix of a longer word, not a word
                     candidate = math.log(count) - log_total + score[last + 1]
                     if best is None or candidate >= best:  # a tie goes to the longer word
                         best, end_of[first] = candidate, last + 1
             if best is None:
-                best = math.log(freq.get(block[first]) or 1) - log_total + score[first + 1]
+                char = block[first]
+                count = own.get(char) or general.get(char) or 1
+                best = math.log(count) - log_total + score[first + 1]
             score[first] = best
         # Single letters and digits in a row are one token (5g, a3).
         letters_from: int | None = None
