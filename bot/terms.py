@@ -8,10 +8,9 @@ depends on the question, not on the size of the knowledge base.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import accumulate, islice, product
 from math import prod
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from bot.index import WILDCARD, WINDOWS_KEPT, MatchIndex
 from bot.pinyin import is_true_homophone, plain_readings, readings
@@ -42,9 +41,9 @@ MIN_SCANNED_REGION_CHARS = 3
 MAX_REGION_WORDS = 4
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A term of the knowledge base found in the question."""
+class Hit(NamedTuple):
+    """A term of the knowledge base found in the question (a tuple: a long question makes a
+    hundred of them, and a frozen dataclass costs three times as much to build)."""
 
     canonical: str
     surface: str
@@ -197,6 +196,7 @@ def _fuzzy_hits(
     known_before = list(accumulate(map(index.term_chars.__contains__, text), initial=0))
     hits = []
     common = segmenter.is_common_word
+    window_keys, window_typos = index.window_keys, index.window_typos
     for first in range(len(spans)):
         start = spans[first][0]
         partial_keys = EMPTY_KEY
@@ -212,10 +212,11 @@ def _fuzzy_hits(
             foreign = end - start - (known_before[end] - known_before[start])
             if partial_keys:
                 # The keys of the window without its last word, extended by that word.
-                added = text[spans[last][0] : end]
-                partial_keys = _kept(
-                    index.window_keys, window, _extend_keys, index, partial_keys, added
-                )
+                keys = window_keys.get(window)  # the look-up _kept makes, without its call
+                if keys is None:
+                    added = text[spans[last][0] : end]
+                    keys = _kept(window_keys, window, _extend_keys, index, partial_keys, added)
+                partial_keys = keys
             if foreign > 1 and not partial_keys:
                 break  # no longer window can be one character away from a term, nor sound like one
             if end - start < 2 or covered_to[start] >= end or common(window):
@@ -231,14 +232,16 @@ def _fuzzy_hits(
                         hits.append(_hit(index, surface, window, start, end, "near-homophone"))
             if foreign <= 1:  # a term with one character wrong or missing shares all the others
                 substitutions = not holds_ordinary_word
-                typos = _kept(
-                    index.window_typos,
-                    (window, substitutions),
-                    _typo_surfaces,
-                    index,
-                    window,
-                    substitutions,
-                )
+                typos = window_typos.get((window, substitutions))
+                if typos is None:
+                    typos = _kept(
+                        window_typos,
+                        (window, substitutions),
+                        _typo_surfaces,
+                        index,
+                        window,
+                        substitutions,
+                    )
                 if typos:
                     hits.extend(
                         _hit(index, surface, window, start, end, "typo") for surface in typos
