@@ -74,6 +74,15 @@ class Said(NamedTuple):
     terms: frozenset[str]
 
 
+class WindowReading(NamedTuple):
+    """What a window of a question reads as, the same in every question that holds it."""
+
+    keys: frozenset[int]  # the pinyin trie nodes its characters lead to
+    common: bool  # an ordinary word of the general dictionary (see Segmenter.is_common_word)
+    # The terms it sounds like, each with whether it is a true homophone (else a folded one).
+    sounds: tuple[tuple[str, bool], ...]
+
+
 @dataclass(frozen=True)
 class CompiledRule:
     """A keyword rule with its words mapped to canonical terms."""
@@ -133,10 +142,11 @@ class MatchIndex:
     generic: frozenset[str] = frozenset()
     # What a resident reads of a document (see said), kept once found.
     said_of: dict[int, Said] = field(default_factory=dict)
-    # What a window of a question reads as (its pinyin trie nodes), which terms it is one typo
-    # away from and which regions it sounds like, kept once found (see terms.py): questions
-    # share most of their words, as tokenizers keep a word's pieces once split.
-    window_keys: dict[str, frozenset[int]] = field(default_factory=dict)
+    # What a window of a question reads as (its pinyin trie nodes, whether it is an ordinary
+    # word, the terms it sounds like), which terms it is one typo away from and which regions it
+    # sounds like, kept once found (see terms.py): questions share most of their words, as
+    # tokenizers keep a word's pieces once split.
+    window_readings: dict[str, WindowReading] = field(default_factory=dict)
     window_typos: dict[tuple[str, bool], frozenset[str]] = field(default_factory=dict)
     window_regions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # homophones
 

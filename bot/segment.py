@@ -144,29 +144,28 @@ class Segmenter:
     def _cut_block(self, block: str, start: int, found: list[tuple[int, int]]) -> None:
         """jieba's most probable path through one run of word characters (its get_DAG, calc and
         __cut_DAG_NO_HMM in one pass, with the same arithmetic and tie-breaking)."""
-        own = self._own
-        general = self._general
-        log_total = self._log_total
+        # Bound to locals: this loop runs for every character of every question.
+        own, general, log, log_total = self._own.get, self._general.get, math.log, self._log_total
         length = len(block)
         score = [0.0] * (length + 1)
         end_of = list(range(1, length + 2))  # the end of the best word starting here
         for first in range(length - 1, -1, -1):
             best: float | None = None
-            for last in range(first, length):
-                piece = block[first : last + 1]
-                count = own.get(piece)
+            for end in range(first + 1, length + 1):
+                piece = block[first:end]
+                count = own(piece)
                 if count is None:
-                    count = general.get(piece)
+                    count = general(piece)
                     if count is None:
                         break  # no word of the dictionary starts so
                 if count:  # 0 marks a prefix of a longer word, not a word
-                    candidate = math.log(count) - log_total + score[last + 1]
+                    candidate = log(count) - log_total + score[end]
                     if best is None or candidate >= best:  # a tie goes to the longer word
-                        best, end_of[first] = candidate, last + 1
+                        best = candidate
+                        end_of[first] = end
             if best is None:
                 char = block[first]
-                count = own.get(char) or general.get(char) or 1
-                best = math.log(count) - log_total + score[first + 1]
+                best = log(own(char) or general(char) or 1) - log_total + score[first + 1]
             score[first] = best
         # Single letters and digits in a row are one token (5g, a3).
         letters_from: int | None = None

@@ -12,7 +12,7 @@ from itertools import accumulate, islice, product
 from math import prod
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from bot.index import WILDCARD, WINDOWS_KEPT, MatchIndex
+from bot.index import WILDCARD, WINDOWS_KEPT, MatchIndex, WindowReading
 from bot.pinyin import is_true_homophone, plain_readings, readings
 
 # How a term was found: as the knowledge writes it, as one of its synonyms, by its sound
@@ -196,7 +196,7 @@ def _fuzzy_hits(
     known_before = list(accumulate(map(index.term_chars.__contains__, text), initial=0))
     hits = []
     common = segmenter.is_common_word
-    window_keys, window_typos = index.window_keys, index.window_typos
+    window_readings, window_typos = index.window_readings, index.window_typos
     for first in range(len(spans)):
         start = spans[first][0]
         partial_keys = EMPTY_KEY
@@ -210,26 +210,29 @@ def _fuzzy_hits(
                 break  # a word never spans the punctuation or space that was there
             holds_ordinary_word = holds_ordinary_word or ordinary[last]
             foreign = end - start - (known_before[end] - known_before[start])
+            reading = None
             if partial_keys:
-                # The keys of the window without its last word, extended by that word.
-                keys = window_keys.get(window)  # the look-up _kept makes, without its call
-                if keys is None:
+                reading = window_readings.get(window)  # the look-up _kept makes, without its call
+                if reading is None:
+                    # The keys of the window without its last word, extended by that word.
                     added = text[spans[last][0] : end]
-                    keys = _kept(window_keys, window, _extend_keys, index, partial_keys, added)
-                partial_keys = keys
+                    reading = _kept(
+                        window_readings, window, _read_window, index, window, partial_keys, added
+                    )
+                partial_keys = reading.keys
             if foreign > 1 and not partial_keys:
                 break  # no longer window can be one character away from a term, nor sound like one
-            if end - start < 2 or covered_to[start] >= end or common(window):
+            if end - start < 2 or covered_to[start] >= end:
                 continue
-            for key in partial_keys:
-                for surface in index.pinyin.terms.get(key, ()):
-                    if surface == window or not _shares_position(surface, window):
-                        continue
-                    if is_true_homophone(surface, window):
-                        hits.append(_hit(index, surface, window, start, end, "homophone"))
-                    elif not segmenter.is_dictionary_word(window):
-                        # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
-                        hits.append(_hit(index, surface, window, start, end, "near-homophone"))
+            if reading is None:  # no keys: it sounds like no term
+                if common(window):
+                    continue
+            elif reading.common:
+                continue
+            else:
+                for surface, true_homophone in reading.sounds:
+                    kind: HitKind = "homophone" if true_homophone else "near-homophone"
+                    hits.append(_hit(index, surface, window, start, end, kind))
             if foreign <= 1:  # a term with one character wrong or missing shares all the others
                 substitutions = not holds_ordinary_word
                 typos = window_typos.get((window, substitutions))
@@ -259,6 +262,27 @@ def _kept(table: dict[K, V], key: K, make: Callable[..., V], *arguments: Any) ->
             table.clear()  # bounded: a long run meets ever new windows
         value = table[key] = make(*arguments)
     return value
+
+
+def _read_window(
+    index: MatchIndex, window: str, before: frozenset[int], added: str
+) -> WindowReading:
+    """What ``window`` reads as, given the keys ``before`` of its start and its last word."""
+    keys = _extend_keys(index, before, added)
+    common = index.segmenter.is_common_word(window)
+    if common or len(window) < 2:
+        return WindowReading(keys, common, ())
+    sounds = []
+    for key in keys:
+        for surface in index.pinyin.terms.get(key, ()):
+            if surface == window or not _shares_position(surface, window):
+                continue
+            if is_true_homophone(surface, window):
+                sounds.append((surface, True))
+            elif not index.segmenter.is_dictionary_word(window):
+                # Folded readings (县 xian ~ 乡 xiang) only for what is not a real word.
+                sounds.append((surface, False))
+    return WindowReading(keys, common, tuple(sounds))
 
 
 def _extend_keys(index: MatchIndex, start: frozenset[int], chars: str) -> frozenset[int]:

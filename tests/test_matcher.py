@@ -57,7 +57,7 @@ def test_folded_pinyin_is_weaker_and_never_rewrites_a_real_word(service: Knowled
     index = service.index
     index.canonical["乡里"] = "乡里"
     index.pinyin.add(("xian", "li"), "乡里")
-    index.window_keys.clear()  # what earlier questions' windows read as was kept without 乡里
+    index.window_readings.clear()  # what earlier questions' windows read as was kept without 乡里
     assert not [h for h in find_terms(index, "县里", [(0, 2)]) if h.surface == "乡里"]
     hits = find_terms(index, "先里", [(0, 1), (1, 2)])  # 先 xian, not a word
     assert [(h.surface, h.kind, h.quality) for h in hits] == [("乡里", "near-homophone", 0.6)]
@@ -542,9 +542,9 @@ def test_kept_windows_are_bounded_and_change_no_answer(
     questions = ["样老保险怎么交", "适老化改照", "低包户有补贴吗", "上挡区的幸福食堂"] * 2
     plain = KnowledgeService(kb_dir, MatchingSettings(cutoff=2.0))
     expected = [plain.ask(q).model_dump() for q in questions]
-    assert plain.index.window_keys  # the default bound keeps them
+    assert plain.index.window_readings  # the default bound keeps them
     monkeypatch.setattr(bot.terms, "WINDOWS_KEPT", 3)
     bounded = KnowledgeService(kb_dir, MatchingSettings(cutoff=2.0))
     assert [bounded.ask(q).model_dump() for q in questions] == expected
     index = bounded.index
-    assert max(len(index.window_keys), len(index.window_typos), len(index.window_regions)) <= 3
+    assert max(len(index.window_readings), len(index.window_typos), len(index.window_regions)) <= 3
