@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import jieba
 
+from bot.jieba_nouns import FREQUENT_NOUNS
+
 if TYPE_CHECKING:
     import jieba.posseg
 
@@ -30,7 +32,8 @@ USER_WORD_FREQ = 3000
 # A word this frequent in jieba's general dictionary is what the resident meant to type (晚上 is
 # not a typo of 网上, nor 大医院 of 县医院), so it is never read as a typo or homophone.
 COMMON_WORD_FREQ = 1000
-# Words this frequent (没有, 可以, 什么, 工作, 问题 …) say nothing about which measure is meant.
+# Words this frequent (没有, 可以, 什么, 进行 …) say nothing about which measure is meant, unless
+# they are nouns (工业, 教育, 面积: see bot.jieba_nouns).
 FUNCTION_WORD_FREQ = 20000
 
 # jieba's own patterns: runs of word characters, and the letters and digits it joins.
@@ -90,9 +93,10 @@ def general_tags(text: str) -> list[tuple[str, str]]:
 
 
 def is_function_word(word: str) -> bool:
-    """True for the most frequent words of the general dictionary (没有, 可以, 什么 …)."""
+    """True for the most frequent words of the general dictionary that are not nouns (没有, 可以,
+    什么 …; not 工业 or 教育, which say what a question is about)."""
     base = _base if _base is not None else _base_tokenizer()  # asked for every word of a question
-    return bool(base.FREQ.get(word, 0) >= FUNCTION_WORD_FREQ)
+    return bool(base.FREQ.get(word, 0) >= FUNCTION_WORD_FREQ) and word not in FREQUENT_NOUNS
 
 
 class Segmenter:

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 CACHE_ENV = "BOT_CACHE_DIR"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "minsheng-bot"
 # Bump when the words a text yields change for the same dictionary (bot.textindex.text_words).
-FORMAT = "text-words-1"
+FORMAT = "text-words-2"
 
 
 class WordCache:

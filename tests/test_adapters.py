@@ -45,6 +45,24 @@ def test_a_segmenter_costs_its_user_words_not_a_copy_of_the_dictionary() -> None
     assert allocated < 2_000_000
 
 
+def test_the_frequent_nouns_kept_are_what_jiebas_tag_table_says() -> None:
+    import jieba.posseg
+
+    from bot.jieba_nouns import FREQUENT_NOUNS
+
+    tags = jieba.posseg.dt.word_tag_tab
+    frequent = segment._base_tokenizer().FREQ.items()
+    nouns = {
+        word
+        for word, count in frequent
+        if count >= segment.FUNCTION_WORD_FREQ
+        and len(word) >= 2
+        and tags.get(word) in {"n", "ns", "nt", "nz", "vn"}
+    }
+    assert nouns == FREQUENT_NOUNS
+    assert not segment.is_function_word("工业") and segment.is_function_word("进行")
+
+
 def test_jiebas_tagger_over_our_tokenizer_tags_person_names_nr() -> None:
     tags = dict(segment.general_tags("我叫王小明"))
     assert tags.get("王小明") == "nr"

@@ -273,6 +273,16 @@ def test_a_passage_answers_what_no_entry_quotes(tmp_path) -> None:  # type: igno
     assert not ticket.answered and ticket.missing_detail == "门票价格"
 
 
+def test_a_frequent_noun_is_evidence_not_a_function_word(tmp_path: Path) -> None:
+    # 面积 is among jieba's most frequent words, as 进行 and 什么 are; but it says what is asked.
+    service = service_with_article(
+        tmp_path,
+        "扩容提质幸福食堂与配餐点。\n县城集中供热管网改造全部完成。\n今年新增供热面积20万平方米。\n",
+    )
+    answer = service.ask("供热面积有多大")
+    assert answer.answered and answer.answers[0].id == "src-a#3"
+
+
 def test_a_detail_asked_about_another_matter_is_not_asked_of_the_answer(
     service: KnowledgeService,
 ) -> None:
