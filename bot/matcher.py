@@ -60,8 +60,9 @@ REGION_TEXT_FACTOR = 0.5  # share kept by a region name found in a text
 AMOUNT = re.compile(
     r"每(?:户|人|亩|月|平方米|斤|张|次|名|位|个)[^。；，,]{0,6}?\d[\d.]*\s*余?[万千百]?余?元"
 )
-# A question about a total (一共赔了多少钱) is answered by a total amount (发放赔款180余万元).
-TOTAL_WORDS = ("一共", "总共", "累计", "合计")
+# A question about a total (一共赔了多少钱) or an investment (投了多少钱) is answered by a total
+# amount (发放赔款180余万元, 投资1.17亿元).
+TOTAL_WORDS = ("一共", "总共", "累计", "合计", "投资", "投了", "投入")
 TOTAL_AMOUNT = re.compile(r"\d[\d.]*\s*余?[万亿千百]?余?元")
 # A short question found word for word in a text is a search for that phrase: points added.
 MIN_PHRASE_CHARS = 3
@@ -278,7 +279,9 @@ def _asked_details(
         start, end = found.span()
         if any(s < start < e < end for s, e in term_ends):
             continue
-        for label in label_of[found.group()]:
+        word = found.group()
+        labels = label_of.get(word) or label_of.get(word.replace("哪儿", "哪"), [])
+        for label in labels:
             asked.setdefault(label, []).append(found.span())
     return asked
 
@@ -287,13 +290,17 @@ def _asked_details(
 def _detail_pattern(
     details: tuple[tuple[str, tuple[str, ...]], ...],
 ) -> tuple[dict[str, list[str]], re.Pattern[str]]:
-    """One regular expression for every detail word (longest first), and each word's details."""
+    """One regular expression for every detail word (longest first), and each word's details.
+
+    哪 may be said with its 儿 (去哪儿申请 is 去哪申请): the words match either way, and a match is
+    read back without the 儿 to find its details."""
     label_of: dict[str, list[str]] = {}
     for label, words in details:
         for word in words:
             label_of.setdefault(word, []).append(label)
     alternatives = sorted(label_of, key=len, reverse=True)
-    return label_of, re.compile("|".join(map(re.escape, alternatives)) or "(?!)")
+    erhua = (re.escape(word).replace("哪", "哪儿?") for word in alternatives)
+    return label_of, re.compile("|".join(erhua) or "(?!)")
 
 
 @lru_cache(maxsize=8)

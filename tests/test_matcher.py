@@ -283,6 +283,20 @@ def test_a_frequent_noun_is_evidence_not_a_function_word(tmp_path: Path) -> None
     assert answer.answered and answer.answers[0].id == "src-a#3"
 
 
+def test_a_detail_word_said_with_erhua_is_the_same_detail(service: KnowledgeService) -> None:
+    plain, erhua = service.ask("幸福食堂去哪申请"), service.ask("幸福食堂去哪儿申请")
+    assert not erhua.answered and erhua.missing_detail == plain.missing_detail == "办理流程"
+
+
+def test_how_much_was_invested_is_answered_by_a_total_amount(tmp_path: Path) -> None:
+    service = service_with_article(
+        tmp_path, "扩容提质幸福食堂与配餐点。\n大丰农贸市场利用闲置土地建成，投资1.17亿元。\n"
+    )
+    invested = service.ask("大丰农贸市场投了多少钱")
+    assert invested.answered and invested.answers[0].id == "src-a#2"
+    assert service.ask("大丰农贸市场摊位费多少钱").missing_detail == "费用"
+
+
 def test_a_detail_asked_about_another_matter_is_not_asked_of_the_answer(
     service: KnowledgeService,
 ) -> None:
