@@ -60,6 +60,9 @@ REGION_TEXT_FACTOR = 0.5  # share kept by a region name found in a text
 AMOUNT = re.compile(
     r"每(?:户|人|亩|月|平方米|斤|张|次|名|位|个)[^。；，,]{0,6}?\d[\d.]*\s*余?[万千百]?余?元"
 )
+# Words with which a resident turns from telling to asking, and how much must follow them.
+ASKING_MARKER = re.compile("想问问|想问一下|想问下|想知道|想打听|问一下|请问")
+MIN_ASKED_CHARS = 4
 # A question about a total (一共赔了多少钱) or an investment (投了多少钱) is answered by a total
 # amount (发放赔款180余万元, 投资1.17亿元).
 TOTAL_WORDS = ("一共", "总共", "累计", "合计", "投资", "投了", "投入")
@@ -274,16 +277,29 @@ def _asked_details(
     sentence, not a question about the detail (收多少 in 增收多少 asks no fee)."""
     label_of, pattern = _detail_pattern(tuple((k, tuple(v)) for k, v in settings.details.items()))
     term_ends = {(hit.start, hit.end) for hit in hits if hit.kind in EXACT_KINDS}
+    asking_from = _asking_from(text)
     asked: dict[str, list[tuple[int, int]]] = {}
     for found in pattern.finditer(text):
         start, end = found.span()
         if any(s < start < e < end for s, e in term_ends):
             continue
+        if start < asking_from and " " not in text[start:asking_from]:
+            continue  # told, not asked: before 想问问 in the same run of words
         word = found.group()
         labels = label_of.get(word) or label_of.get(word.replace("哪儿", "哪"), [])
         for label in labels:
             asked.setdefault(label, []).append(found.span())
     return asked
+
+
+def _asking_from(text: str) -> int:
+    """Where the resident turns from telling to asking (…这两年价格还行想问问…多少亩): a detail
+    named before 想问问, in the same run of words, tells the story and is not asked. 0 without
+    such a word, or with nothing asked after it (门票多少钱想问一下)."""
+    return next(
+        (m.start() for m in ASKING_MARKER.finditer(text) if len(text) - m.end() >= MIN_ASKED_CHARS),
+        0,
+    )
 
 
 @lru_cache(maxsize=8)

@@ -288,6 +288,18 @@ def test_a_detail_word_said_with_erhua_is_the_same_detail(service: KnowledgeServ
     assert not erhua.answered and erhua.missing_detail == plain.missing_detail == "办理流程"
 
 
+def test_a_detail_told_before_the_question_in_a_run_on_is_not_asked(
+    service: KnowledgeService,
+) -> None:
+    # Voice input: the story first (价格还行), then 想问问 and the question itself.
+    told = service.ask("俺家老人说菜的价格还行想问问幸福食堂和配餐点是咋安排的")
+    assert told.answered and told.answers[0].id == "elderly-canteens"
+    assert told.missing_detail is None
+    # Nothing asked after the marker, or the detail in a sentence of its own: still asked.
+    assert service.ask("幸福食堂收费吗想问一下").missing_detail == "费用"
+    assert service.ask("幸福食堂收费吗 另外想问问配餐点有几个").missing_detail == "费用"
+
+
 def test_how_much_was_invested_is_answered_by_a_total_amount(tmp_path: Path) -> None:
     service = service_with_article(
         tmp_path, "扩容提质幸福食堂与配餐点。\n大丰农贸市场利用闲置土地建成，投资1.17亿元。\n"
