@@ -315,7 +315,7 @@ def _detail_pattern(
         for word in words:
             label_of.setdefault(word, []).append(label)
     alternatives = sorted(label_of, key=len, reverse=True)
-    erhua = (re.escape(word).replace("哪", "哪儿?") for word in alternatives)
+    erhua = (re.sub("哪(?!儿)", "哪儿?", re.escape(word)) for word in alternatives)
     return label_of, re.compile("|".join(erhua) or "(?!)")
 
 

@@ -222,17 +222,13 @@ def _fuzzy_hits(
                 partial_keys = reading.keys
             if foreign > 1 and not partial_keys:
                 break  # no longer window can be one character away from a term, nor sound like one
-            if end - start < 2 or covered_to[start] >= end:
+            # Without a reading (no keys) the window sounds like no term.
+            is_common = reading.common if reading is not None else common(window)
+            if end - start < 2 or covered_to[start] >= end or is_common:
                 continue
-            if reading is None:  # no keys: it sounds like no term
-                if common(window):
-                    continue
-            elif reading.common:
-                continue
-            else:
-                for surface, true_homophone in reading.sounds:
-                    kind: HitKind = "homophone" if true_homophone else "near-homophone"
-                    hits.append(_hit(index, surface, window, start, end, kind))
+            for surface, true_homophone in reading.sounds if reading is not None else ():
+                kind: HitKind = "homophone" if true_homophone else "near-homophone"
+                hits.append(_hit(index, surface, window, start, end, kind))
             if foreign <= 1:  # a term with one character wrong or missing shares all the others
                 substitutions = not holds_ordinary_word
                 typos = window_typos.get((window, substitutions))
